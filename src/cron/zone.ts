@@ -1,0 +1,224 @@
+import { civilFromDays, MS_PER_DAY, wallMs } from "./civil.js";
+import { CronError } from "./errors.js";
+
+/**
+ * The UTC offsets of one IANA zone, as a table of transitions.
+ *
+ * A zone's offset changes a few times a year, but asking `Intl` costs
+ * microseconds per call. So each calendar year is probed once (a day apart,
+ * then bisected to the second where the offset changed) and kept; after that,
+ * mapping between instants and wall time is a table look-up. One Zone per
+ * name is shared by every schedule (see getZone).
+ *
+ * Probing a day apart misses a pair of changes less than a day apart; no
+ * zone in tzdata since 1970 has had one.
+ */
+export class Zone {
+  readonly name: string;
+  /** True for UTC and its aliases: no table is ever built. */
+  readonly isUtc: boolean;
+  readonly #format: Intl.DateTimeFormat;
+  readonly #years = new Map<number, YearTable>();
+  #lastYear = Number.NaN;
+  #lastTable: YearTable | undefined;
+
+  constructor(name: string, format: Intl.DateTimeFormat, isUtc: boolean) {
+    this.name = name;
+    this.#format = format;
+    this.isUtc = isUtc;
+  }
+
+  /** The offset (wall minus UTC, in ms) in effect at an instant. */
+  offsetAt(ms: number): number {
+    if (this.isUtc) return 0;
+    const table = this.#table(yearOfInstant(ms));
+    let off = table.startOffset;
+    const { at, offsets } = table;
+    for (let k = 0; k < at.length && (at[k] as number) <= ms; k++) off = offsets[k] as number;
+    return off;
+  }
+
+  /**
+   * The first transition strictly after `afterMs` and at or before `untilMs`,
+   * or null if the offset stays the same over that interval.
+   */
+  nextTransition(afterMs: number, untilMs: number): Transition | null {
+    if (this.isUtc || untilMs <= afterMs) return null;
+    const last = yearOfInstant(untilMs);
+    for (let y = yearOfInstant(afterMs); y <= last; y++) {
+      const t = this.#table(y);
+      for (let k = 0; k < t.at.length; k++) {
+        const at = t.at[k] as number;
+        if (at > untilMs) return null;
+        if (at > afterMs) {
+          return {
+            at,
+            before: k === 0 ? t.startOffset : (t.offsets[k - 1] as number),
+            after: t.offsets[k] as number,
+          };
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The last transition at or before `atOrBeforeMs` and strictly after
+   * `afterMs`, or null if the offset stays the same over that interval.
+   */
+  prevTransition(atOrBeforeMs: number, afterMs: number): Transition | null {
+    if (this.isUtc || atOrBeforeMs <= afterMs) return null;
+    const first = yearOfInstant(afterMs);
+    for (let y = yearOfInstant(atOrBeforeMs); y >= first; y--) {
+      const t = this.#table(y);
+      for (let k = t.at.length - 1; k >= 0; k--) {
+        const at = t.at[k] as number;
+        if (at <= afterMs) return null;
+        if (at <= atOrBeforeMs) {
+          return {
+            at,
+            before: k === 0 ? t.startOffset : (t.offsets[k - 1] as number),
+            after: t.offsets[k] as number,
+          };
+        }
+      }
+    }
+    return null;
+  }
+
+  #table(year: number): YearTable {
+    if (year === this.#lastYear) return this.#lastTable as YearTable;
+    let table = this.#years.get(year);
+    if (!table) {
+      table = this.#probeYear(year);
+      this.#years.set(year, table);
+    }
+    this.#lastYear = year;
+    this.#lastTable = table;
+    return table;
+  }
+
+  /** The offset at the year's first instant (UTC) and the transitions in (start, end]. */
+  #probeYear(year: number): YearTable {
+    const start = wallMs(year, 1, 1);
+    const end = wallMs(year + 1, 1, 1);
+    const startOffset = this.#probe(start);
+    const at: number[] = [];
+    const offsets: number[] = [];
+    let prevT = start;
+    let prevOff = startOffset;
+    for (let t = start + MS_PER_DAY; ; t += MS_PER_DAY) {
+      if (t > end) t = end;
+      const off = this.#probe(t);
+      if (off !== prevOff) {
+        // Bisect (prevT, t] to the first second that has the new offset.
+        let lo = prevT;
+        let hi = t;
+        while (hi - lo > 1000) {
+          const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+          if (this.#probe(mid) === prevOff) lo = mid;
+          else hi = mid;
+        }
+        // A change exactly at the next year's first instant is kept here (its
+        // table starts with the new offset and lists no transition for it).
+        at.push(hi);
+        offsets.push(off);
+      }
+      prevT = t;
+      prevOff = off;
+      if (t === end) break;
+    }
+    return { startOffset, at, offsets };
+  }
+
+  #probe(ms: number): number {
+    // "11/26/2026, GMT-05:00"; historical offsets carry seconds ("GMT+00:09:21").
+    const text = this.#format.format(ms);
+    const m = OFFSET.exec(text);
+    if (!m) return 0; // "GMT": zero offset
+    const sign = m[1] === "-" ? -1 : 1;
+    return sign * (Number(m[2]) * 3_600_000 + Number(m[3]) * 60_000 + Number(m[4] ?? 0) * 1000);
+  }
+}
+
+export interface Transition {
+  /** The first instant of the new offset. */
+  at: number;
+  before: number;
+  after: number;
+}
+
+interface YearTable {
+  startOffset: number;
+  at: number[];
+  offsets: number[];
+}
+
+const OFFSET = /GMT([+-])(\d\d):(\d\d)(?::(\d\d))?/;
+const UTC_NAMES = new Set([
+  "UTC",
+  "Etc/UTC",
+  "Etc/UCT",
+  "UCT",
+  "Etc/Universal",
+  "Universal",
+  "Etc/Zulu",
+  "Zulu",
+  "GMT",
+  "Etc/GMT",
+  "Etc/GMT0",
+  "Etc/GMT+0",
+  "Etc/GMT-0",
+  "GMT0",
+  "GMT+0",
+  "GMT-0",
+  "Etc/Greenwich",
+  "Greenwich",
+]);
+
+const scratch = [0, 0, 0];
+function yearOfInstant(ms: number): number {
+  return civilFromDays(Math.floor(ms / MS_PER_DAY), scratch)[0] as number;
+}
+
+const zones = new Map<string, Zone>();
+
+/** The shared Zone for an IANA name; throws E_TIMEZONE for a name Intl does not know. */
+export function getZone(name: string): Zone {
+  const cached = zones.get(name);
+  if (cached) return cached;
+  let format: Intl.DateTimeFormat;
+  try {
+    format = new Intl.DateTimeFormat("en-US", { timeZone: name, timeZoneName: "longOffset" });
+  } catch {
+    throw new CronError(
+      "E_TIMEZONE",
+      `unknown time zone "${name}" (use an IANA name such as "Europe/Berlin", "America/New_York" or "UTC")`,
+      { token: name },
+    );
+  }
+  const canonical = format.resolvedOptions().timeZone;
+  const zone =
+    zones.get(canonical) ??
+    new Zone(canonical, format, UTC_NAMES.has(name) || UTC_NAMES.has(canonical));
+  zones.set(name, zone);
+  zones.set(canonical, zone);
+  return zone;
+}
+
+/** The zone of this process (TZ, or the system's), the default for jobs. */
+export function localZoneName(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}
+
+/** An instant as ISO-8601 wall time in a zone, with its offset: "2026-11-27T09:00:00-05:00". */
+export function formatInZone(ms: number, zone: Zone): string {
+  const off = zone.offsetAt(ms);
+  const wall = new Date(ms + off).toISOString().slice(0, 19);
+  if (off === 0) return `${wall}Z`;
+  const a = Math.abs(off) / 1000;
+  const hh = String(Math.floor(a / 3600)).padStart(2, "0");
+  const mm = String(Math.floor((a % 3600) / 60)).padStart(2, "0");
+  const ss = a % 60 ? `:${String(a % 60).padStart(2, "0")}` : "";
+  return `${wall}${off < 0 ? "-" : "+"}${hh}:${mm}${ss}`;
+}
