@@ -1,0 +1,99 @@
+import type { Job, Run, RunStatus } from "../model.js";
+
+// The one interface every layer above uses. No SQL outside src/store/; each
+// backend (memory, sqlite, postgres) adapts its quirks behind this.
+// All methods are async so that SQLite (synchronous underneath) and
+// PostgreSQL share callers.
+
+export type JobPatch = Partial<Omit<Job, "id" | "createdAt">>;
+
+export type RunPatch = Partial<
+  Pick<
+    Run,
+    | "status"
+    | "reason"
+    | "startedAt"
+    | "finishedAt"
+    | "exitCode"
+    | "signal"
+    | "pid"
+    | "pidStartTime"
+    | "outputTail"
+    | "outputBytes"
+    | "outputTruncated"
+  >
+>;
+
+export interface RunQuery {
+  jobId?: string;
+  status?: RunStatus | RunStatus[];
+  /** Runs whose slot is at or after this instant. */
+  from?: number;
+  /** Runs whose slot is before this instant. */
+  to?: number;
+  /** Newest first (by slot, then attempt); default 50. */
+  limit?: number;
+  /** For paging: runs older than this run id. */
+  beforeId?: string;
+}
+
+/** A request from another process ("cron-scheduler trigger") to run a job now. */
+export interface TriggerRequest {
+  id: string;
+  jobId: string;
+  requestedAt: number;
+  /** Set when a scheduler took the request: the run it started. */
+  runId: string | null;
+  takenAt: number | null;
+  takenBy: string | null;
+}
+
+export interface Store {
+  readonly kind: "memory" | "sqlite" | "postgres";
+
+  /** Adds a job; throws SchedulerError E_JOB_EXISTS if the id is taken. Leaves the store unchanged on error. */
+  createJob(job: Job): Promise<void>;
+  /** Changes a job; throws E_JOB_NOT_FOUND. Returns the job as stored. Bumps updatedAt. */
+  updateJob(id: string, patch: JobPatch): Promise<Job>;
+  /** Removes a job and keeps its runs. Returns false if there was none. */
+  removeJob(id: string): Promise<boolean>;
+  getJob(id: string): Promise<Job | null>;
+  /** All jobs, ordered by id. */
+  listJobs(): Promise<Job[]>;
+
+  /**
+   * Claims a slot: inserts the run unless a run with the same (jobId,
+   * scheduledAt, attempt) exists — one conditional write, so that each slot
+   * fires once across processes, restarts and nodes. True if this caller won.
+   */
+  claimRun(run: Run): Promise<boolean>;
+  /** claimRun for many runs in one transaction (e.g. the missed slots of a downtime); returns how many this caller won. */
+  claimRuns(runs: Run[]): Promise<number>;
+  updateRun(id: string, patch: RunPatch): Promise<void>;
+  getRun(id: string): Promise<Run | null>;
+  listRuns(query?: RunQuery): Promise<Run[]>;
+  /** The latest slot (scheduledAt) of any run of the job with trigger "schedule" or "catch-up", or null. */
+  lastSlot(jobId: string): Promise<number | null>;
+  /** Runs in status "running" or "queued" (optionally of one node): crash recovery looks at these. */
+  unfinishedRuns(node?: string): Promise<Run[]>;
+  /** Deletes finished runs of a job beyond the newest `keep`; returns how many went. */
+  pruneRuns(jobId: string, keep: number): Promise<number>;
+
+  /** Records a request to run a job now; returns it. */
+  requestTrigger(jobId: string): Promise<TriggerRequest>;
+  /** Takes (atomically, once) the pending requests, marking them taken by `node`. */
+  takeTriggers(node: string): Promise<TriggerRequest[]>;
+  /** Links a taken request to the run it started. */
+  completeTrigger(id: string, runId: string): Promise<void>;
+  getTrigger(id: string): Promise<TriggerRequest | null>;
+
+  /**
+   * A value that changes whenever jobs or trigger requests change, also when
+   * another process changed them. Cheap enough to poll a few times a second.
+   */
+  changeToken(): Promise<string>;
+  /** Optional push notification of changes (PostgreSQL LISTEN). Returns an unsubscribe function. */
+  onChange?(listener: () => void): Promise<() => Promise<void>>;
+
+  close(): Promise<void>;
+}
