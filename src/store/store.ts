@@ -24,6 +24,11 @@ export type RunPatch = Partial<
   >
 >;
 
+/**
+ * Runs come newest first: by slot (scheduledAt), then attempt, then job id,
+ * all descending — a total order, so paging with `beforeId` neither skips
+ * nor repeats a run.
+ */
 export interface RunQuery {
   jobId?: string;
   status?: RunStatus | RunStatus[];
@@ -31,10 +36,18 @@ export interface RunQuery {
   from?: number;
   /** Runs whose slot is before this instant. */
   to?: number;
-  /** Newest first (by slot, then attempt); default 50. */
+  /** At most this many (a positive integer); default 50. */
   limit?: number;
-  /** For paging: runs older than this run id. */
+  /**
+   * For paging: the runs after this one in the order above (pass the id of
+   * the last run of the previous page). E_RUN_NOT_FOUND if there is no such run.
+   */
   beforeId?: string;
+}
+
+export interface StoreOptions {
+  /** The clock for the instants the store itself stamps (updatedAt, trigger times). Default Date.now. */
+  now?: () => number;
 }
 
 /** A request from another process ("cron-scheduler trigger") to run a job now. */
@@ -53,7 +66,10 @@ export interface Store {
 
   /** Adds a job; throws SchedulerError E_JOB_EXISTS if the id is taken. Leaves the store unchanged on error. */
   createJob(job: Job): Promise<void>;
-  /** Changes a job; throws E_JOB_NOT_FOUND. Returns the job as stored. Bumps updatedAt. */
+  /**
+   * Changes a job; throws E_JOB_NOT_FOUND. Returns the job as stored.
+   * Sets updatedAt to patch.updatedAt if given, else to now.
+   */
   updateJob(id: string, patch: JobPatch): Promise<Job>;
   /** Removes a job and keeps its runs. Returns false if there was none. */
   removeJob(id: string): Promise<boolean>;
@@ -69,6 +85,7 @@ export interface Store {
   claimRun(run: Run): Promise<boolean>;
   /** claimRun for many runs in one transaction (e.g. the missed slots of a downtime); returns how many this caller won. */
   claimRuns(runs: Run[]): Promise<number>;
+  /** Throws E_RUN_NOT_FOUND if there is no such run. */
   updateRun(id: string, patch: RunPatch): Promise<void>;
   getRun(id: string): Promise<Run | null>;
   listRuns(query?: RunQuery): Promise<Run[]>;
@@ -76,14 +93,21 @@ export interface Store {
   lastSlot(jobId: string): Promise<number | null>;
   /** Runs in status "running" or "queued" (optionally of one node): crash recovery looks at these. */
   unfinishedRuns(node?: string): Promise<Run[]>;
-  /** Deletes finished runs of a job beyond the newest `keep`; returns how many went. */
+  /**
+   * Keeps the newest `keep` runs of a job and deletes the older ones that are
+   * finished (a queued or running run is never deleted); returns how many went.
+   */
   pruneRuns(jobId: string, keep: number): Promise<number>;
 
-  /** Records a request to run a job now; returns it. */
+  /** Records a request to run a job now; returns it. Throws E_JOB_NOT_FOUND if there is no such job. */
   requestTrigger(jobId: string): Promise<TriggerRequest>;
-  /** Takes (atomically, once) the pending requests, marking them taken by `node`. */
+  /**
+   * Takes the pending requests, oldest first, marking them taken by `node`:
+   * each request is taken by exactly one caller, across processes. The job
+   * of a request may have been removed since it was made.
+   */
   takeTriggers(node: string): Promise<TriggerRequest[]>;
-  /** Links a taken request to the run it started. */
+  /** Links a taken request to the run it started (no-op for an unknown id). */
   completeTrigger(id: string, runId: string): Promise<void>;
   getTrigger(id: string): Promise<TriggerRequest | null>;
 
@@ -95,5 +119,6 @@ export interface Store {
   /** Optional push notification of changes (PostgreSQL LISTEN). Returns an unsubscribe function. */
   onChange?(listener: () => void): Promise<() => Promise<void>>;
 
+  /** Idempotent. Any other call after close throws E_STORE. */
   close(): Promise<void>;
 }

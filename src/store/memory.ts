@@ -1,0 +1,276 @@
+import { SchedulerError } from "../errors.js";
+import { newRunId } from "../ids.js";
+import type { Job, Run } from "../model.js";
+import {
+  checkKeep,
+  jobExists,
+  jobNotFound,
+  normalizeRunQuery,
+  patchJob,
+  runNotFound,
+  storeClosed,
+  TRIGGER_RETENTION_MS,
+} from "./query.js";
+import type { JobPatch, RunPatch, RunQuery, Store, StoreOptions, TriggerRequest } from "./store.js";
+
+// The store of one process, with the semantics of the SQLite one (the same
+// contract suite runs against both). Everything handed in or out is copied,
+// as it would be by a database, so a caller can never change a stored value
+// by mutating an object it holds.
+
+/** Newest first: slot, then attempt, then job id, all descending. */
+function newerFirst(a: Run, b: Run): number {
+  if (a.scheduledAt !== b.scheduledAt) return b.scheduledAt - a.scheduledAt;
+  if (a.attempt !== b.attempt) return b.attempt - a.attempt;
+  return a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0;
+}
+
+const slotKey = (run: Pick<Run, "jobId" | "scheduledAt" | "attempt">) =>
+  `${run.jobId}\u0000${run.scheduledAt}\u0000${run.attempt}`;
+
+const isUnfinished = (run: Run) => run.status === "running" || run.status === "queued";
+
+export class MemoryStore implements Store {
+  readonly kind = "memory";
+  readonly #now: () => number;
+  readonly #jobs = new Map<string, Job>();
+  readonly #runs = new Map<string, Run>();
+  readonly #slots = new Set<string>();
+  /** Runs of each job, oldest first (by slot, then attempt). */
+  readonly #runsOfJob = new Map<string, Run[]>();
+  readonly #triggers = new Map<string, TriggerRequest>();
+  #version = 0;
+  #closed = false;
+
+  constructor(options: StoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  #open(): void {
+    if (this.#closed) throw storeClosed();
+  }
+
+  async createJob(job: Job): Promise<void> {
+    this.#open();
+    if (this.#jobs.has(job.id)) throw jobExists(job.id);
+    this.#jobs.set(job.id, structuredClone(job));
+    this.#version++;
+  }
+
+  async updateJob(id: string, patch: JobPatch): Promise<Job> {
+    this.#open();
+    const job = this.#jobs.get(id);
+    if (!job) throw jobNotFound(id);
+    const updated = structuredClone(patchJob(job, patch, this.#now()));
+    this.#jobs.set(id, updated);
+    this.#version++;
+    return structuredClone(updated);
+  }
+
+  async removeJob(id: string): Promise<boolean> {
+    this.#open();
+    const had = this.#jobs.delete(id);
+    if (had) this.#version++;
+    return had;
+  }
+
+  async getJob(id: string): Promise<Job | null> {
+    this.#open();
+    const job = this.#jobs.get(id);
+    return job ? structuredClone(job) : null;
+  }
+
+  async listJobs(): Promise<Job[]> {
+    this.#open();
+    return [...this.#jobs.values()]
+      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map((job) => structuredClone(job));
+  }
+
+  async claimRun(run: Run): Promise<boolean> {
+    this.#open();
+    return this.#claimAll([run]) === 1;
+  }
+
+  async claimRuns(runs: Run[]): Promise<number> {
+    this.#open();
+    return this.#claimAll(runs);
+  }
+
+  #claimAll(runs: Run[]): number {
+    // All or nothing, like the SQLite transaction: check every id first.
+    const ids = new Set<string>();
+    for (const run of runs) {
+      if (this.#runs.has(run.id) || ids.has(run.id)) {
+        throw new SchedulerError("E_STORE", `run id "${run.id}" is already taken`, { id: run.id });
+      }
+      ids.add(run.id);
+    }
+    let won = 0;
+    for (const run of runs) {
+      const key = slotKey(run);
+      if (this.#slots.has(key)) continue;
+      this.#slots.add(key);
+      const stored = { ...run };
+      this.#runs.set(run.id, stored);
+      this.#insertIntoJob(stored);
+      won++;
+    }
+    return won;
+  }
+
+  #insertIntoJob(run: Run): void {
+    let list = this.#runsOfJob.get(run.jobId);
+    if (!list) {
+      list = [];
+      this.#runsOfJob.set(run.jobId, list);
+    }
+    // Claims nearly always come in slot order: search from the end.
+    let i = list.length;
+    while (i > 0 && newerFirst(list[i - 1] as Run, run) < 0) i--;
+    list.splice(i, 0, run);
+  }
+
+  async updateRun(id: string, patch: RunPatch): Promise<void> {
+    this.#open();
+    const run = this.#runs.get(id);
+    if (!run) throw runNotFound(id);
+    Object.assign(run, definedOnly(patch));
+  }
+
+  async getRun(id: string): Promise<Run | null> {
+    this.#open();
+    const run = this.#runs.get(id);
+    return run ? { ...run } : null;
+  }
+
+  async listRuns(query?: RunQuery): Promise<Run[]> {
+    this.#open();
+    const q = normalizeRunQuery(query);
+    let cursor: Run | undefined;
+    if (q.beforeId !== undefined) {
+      cursor = this.#runs.get(q.beforeId);
+      if (!cursor) throw runNotFound(q.beforeId);
+    }
+    let candidates: Run[];
+    if (q.jobId !== undefined) {
+      candidates = [...(this.#runsOfJob.get(q.jobId) ?? [])].reverse();
+    } else {
+      candidates = [...this.#runs.values()].sort(newerFirst);
+    }
+    const statuses = q.statuses ? new Set(q.statuses) : undefined;
+    const out: Run[] = [];
+    for (const run of candidates) {
+      if (out.length >= q.limit) break;
+      if (cursor && newerFirst(run, cursor) <= 0) continue;
+      if (statuses && !statuses.has(run.status)) continue;
+      if (q.from !== undefined && run.scheduledAt < q.from) continue;
+      if (q.to !== undefined && run.scheduledAt >= q.to) continue;
+      out.push({ ...run });
+    }
+    return out;
+  }
+
+  async lastSlot(jobId: string): Promise<number | null> {
+    this.#open();
+    const list = this.#runsOfJob.get(jobId) ?? [];
+    for (let i = list.length - 1; i >= 0; i--) {
+      const run = list[i] as Run;
+      if (run.trigger === "schedule" || run.trigger === "catch-up") return run.scheduledAt;
+    }
+    return null;
+  }
+
+  async unfinishedRuns(node?: string): Promise<Run[]> {
+    this.#open();
+    return [...this.#runs.values()]
+      .filter((run) => isUnfinished(run) && (node === undefined || run.node === node))
+      .sort(newerFirst)
+      .reverse()
+      .map((run) => ({ ...run }));
+  }
+
+  async pruneRuns(jobId: string, keep: number): Promise<number> {
+    this.#open();
+    checkKeep(keep);
+    const list = this.#runsOfJob.get(jobId);
+    if (!list) return 0;
+    const cut = Math.max(0, list.length - keep);
+    const kept: Run[] = [];
+    let removed = 0;
+    list.forEach((run, i) => {
+      if (i < cut && !isUnfinished(run)) {
+        this.#runs.delete(run.id);
+        this.#slots.delete(slotKey(run));
+        removed++;
+      } else {
+        kept.push(run);
+      }
+    });
+    this.#runsOfJob.set(jobId, kept);
+    return removed;
+  }
+
+  async requestTrigger(jobId: string): Promise<TriggerRequest> {
+    this.#open();
+    if (!this.#jobs.has(jobId)) throw jobNotFound(jobId);
+    const now = this.#now();
+    const request: TriggerRequest = {
+      id: newRunId(now),
+      jobId,
+      requestedAt: now,
+      runId: null,
+      takenAt: null,
+      takenBy: null,
+    };
+    this.#triggers.set(request.id, request);
+    this.#version++;
+    return { ...request };
+  }
+
+  async takeTriggers(node: string): Promise<TriggerRequest[]> {
+    this.#open();
+    const now = this.#now();
+    const taken: TriggerRequest[] = [];
+    for (const request of this.#triggers.values()) {
+      if (request.takenAt !== null) {
+        if (request.takenAt < now - TRIGGER_RETENTION_MS) this.#triggers.delete(request.id);
+        continue;
+      }
+      request.takenAt = now;
+      request.takenBy = node;
+      taken.push({ ...request });
+    }
+    return taken.sort((a, b) => a.requestedAt - b.requestedAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async completeTrigger(id: string, runId: string): Promise<void> {
+    this.#open();
+    const request = this.#triggers.get(id);
+    if (request) request.runId = runId;
+  }
+
+  async getTrigger(id: string): Promise<TriggerRequest | null> {
+    this.#open();
+    const request = this.#triggers.get(id);
+    return request ? { ...request } : null;
+  }
+
+  async changeToken(): Promise<string> {
+    this.#open();
+    return String(this.#version);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+}
+
+/** A patch without the keys set to undefined, which mean "leave as it is". */
+function definedOnly<T extends object>(patch: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  }
+  return out;
+}
