@@ -1,0 +1,308 @@
+import { join } from "node:path";
+import type { SchedulerEvents } from "../events.js";
+import { newRunId } from "../ids.js";
+import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
+import type { Store } from "../store/store.js";
+import type { Clock } from "./clock.js";
+import { overlapDecision, retryDelay } from "./due.js";
+import type { AttemptResult, JobFunction, Runner } from "./runner.js";
+import type { Firing, JobState } from "./scheduler.js";
+
+export interface DispatcherDeps {
+  store: Store;
+  runner: Runner;
+  clock: Clock;
+  node: string;
+  runsDir: string | null;
+  functions: ReadonlyMap<string, JobFunction>;
+  random: () => number;
+  emit<K extends keyof SchedulerEvents>(event: K, payload: SchedulerEvents[K]): void;
+  /** Puts a retry of `run` on the scheduler's heap; false if the job went or retries are used up. */
+  scheduleRetry(jobId: string, run: Run, at: number): boolean;
+}
+
+interface ActiveRun {
+  run: Run;
+  controller: AbortController;
+  /** Why it was stopped, when it was (overlap "replace", shutdown). */
+  stopReason: string | null;
+  done: Promise<void>;
+}
+
+interface JobRuns {
+  active: Map<string, ActiveRun>;
+  /** Claimed runs waiting for the active one (overlap "queue", catch-up "all"). */
+  queue: Array<{ state: JobState; run: Run }>;
+}
+
+/**
+ * Turns a decided firing into a run: the overlap policy, the claim in the
+ * store, the attempt through the runner, the record of how it ended, and
+ * retries. Keyed by job id, so a job edited while it runs keeps its runs.
+ */
+export class Dispatcher {
+  readonly #deps: DispatcherDeps;
+  readonly #byJob = new Map<string, JobRuns>();
+  #stopping = false;
+
+  constructor(deps: DispatcherDeps) {
+    this.#deps = deps;
+  }
+
+  get activeCount(): number {
+    let n = 0;
+    for (const r of this.#byJob.values()) n += r.active.size;
+    return n;
+  }
+
+  newRun(
+    job: Job,
+    slot: number,
+    attempt: number,
+    trigger: RunTrigger,
+    status: RunStatus,
+    reason: string | null,
+  ): Run {
+    const now = this.#deps.clock.now();
+    const final = status !== "running" && status !== "queued";
+    return {
+      id: newRunId(now),
+      jobId: job.id,
+      scheduledAt: slot,
+      attempt,
+      trigger,
+      status,
+      reason,
+      startedAt: status === "running" ? now : null,
+      finishedAt: final ? now : null,
+      exitCode: null,
+      signal: null,
+      pid: null,
+      pidStartTime: null,
+      node: this.#deps.node,
+      outputTail: null,
+      outputBytes: 0,
+      outputTruncated: false,
+    };
+  }
+
+  /** Records missed slots (each claimed, so another node's record is not doubled). */
+  async recordMissed(runs: Run[]): Promise<void> {
+    for (const run of runs) {
+      if (await this.#claim(run)) this.#deps.emit("run:missed", { ...run });
+    }
+  }
+
+  async fireAll(firings: Firing[]): Promise<void> {
+    for (const f of firings) await this.fire(f);
+  }
+
+  /** Claims the slot and starts, queues or skips the run. Returns the run if this process claimed it. */
+  async fire(f: Firing): Promise<Run | null> {
+    const { state, slot, attempt, trigger } = f;
+    const job = state.job;
+    const runs = this.#runs(job.id);
+    let decision = overlapDecision(job.overlap, runs.active.size + runs.queue.length);
+    // Catch-up "all" means every slot runs: one after another, whatever the overlap policy.
+    if (decision === "skip" && trigger === "catch-up" && job.catchUp === "all") decision = "queue";
+    if (this.#stopping) return null;
+    const status: RunStatus =
+      decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";
+    const reason =
+      decision === "skip"
+        ? `the previous run (${[...runs.active.keys()].join(", ")}) was still going (overlap "skip")`
+        : null;
+    const run = this.newRun(job, slot, attempt, trigger, status, reason);
+    if (!(await this.#claim(run))) return null;
+    if (decision === "skip") {
+      this.#deps.emit("run:skipped", { ...run });
+    } else if (decision === "queue") {
+      runs.queue.push({ state, run });
+      this.#deps.emit("run:queued", { ...run });
+    } else {
+      if (decision === "replace") {
+        for (const a of runs.active.values())
+          this.#stop(
+            a,
+            `replaced by the run of ${new Date(slot).toISOString()} (overlap "replace")`,
+          );
+      }
+      this.#launch(state, run);
+    }
+    return run;
+  }
+
+  /** Starts the runs that other processes asked for (cron-scheduler trigger). */
+  async takeTriggers(jobs: ReadonlyMap<string, JobState>): Promise<void> {
+    const { store } = this.#deps;
+    const requests = await store.takeTriggers(this.#deps.node);
+    for (const request of requests) {
+      const state = jobs.get(request.jobId);
+      if (!state) continue;
+      // Two requests in one millisecond would share a slot: take the next free one.
+      for (let i = 0; i < 10; i++) {
+        const run = await this.fire({
+          state,
+          slot: request.requestedAt + i,
+          attempt: 1,
+          trigger: "manual",
+        });
+        if (run) {
+          await store.completeTrigger(request.id, run.id);
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Stops taking new work; lets running attempts finish for `graceMs`, then
+   * stops them; runs still queued are recorded as skipped.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.#stopping = true;
+    const { clock, store } = this.#deps;
+    for (const runs of this.#byJob.values()) {
+      for (const { run } of runs.queue.splice(0)) {
+        const patch = {
+          status: "skipped" as const,
+          reason: "the scheduler stopped before the run could start",
+          finishedAt: clock.now(),
+        };
+        await store.updateRun(run.id, patch);
+        this.#deps.emit("run:skipped", { ...run, ...patch });
+      }
+    }
+    const active = () => [...this.#byJob.values()].flatMap((r) => [...r.active.values()]);
+    if (active().length === 0) return;
+    let timer: ReturnType<Clock["setTimer"]> | null = null;
+    const expired = new Promise<void>((resolve) => {
+      timer = clock.setTimer(resolve, graceMs);
+    });
+    await Promise.race([Promise.all(active().map((a) => a.done)), expired]);
+    if (timer) clock.clearTimer(timer);
+    const left = active();
+    for (const a of left) this.#stop(a, "the scheduler stopped");
+    await Promise.all(left.map((a) => a.done));
+  }
+
+  #runs(jobId: string): JobRuns {
+    let runs = this.#byJob.get(jobId);
+    if (!runs) {
+      runs = { active: new Map(), queue: [] };
+      this.#byJob.set(jobId, runs);
+    }
+    return runs;
+  }
+
+  async #claim(run: Run): Promise<boolean> {
+    try {
+      return await this.#deps.store.claimRun(run);
+    } catch (error) {
+      this.#deps.emit("error", {
+        error: error as Error,
+        context: `claiming ${run.jobId} at ${new Date(run.scheduledAt).toISOString()}`,
+      });
+      return false;
+    }
+  }
+
+  #stop(active: ActiveRun, reason: string): void {
+    active.stopReason ??= reason;
+    active.controller.abort(new Error(reason));
+  }
+
+  #launch(state: JobState, run: Run): void {
+    const { store, clock, emit } = this.#deps;
+    const job = state.job;
+    const runs = this.#runs(job.id);
+    const controller = new AbortController();
+    // Updates of one run are written in order: the pid before the outcome.
+    let writes: Promise<void> = Promise.resolve();
+    const write = (patch: Partial<Run>) => {
+      writes = writes
+        .then(() => store.updateRun(run.id, patch))
+        .catch((error) =>
+          emit("error", { error: error as Error, context: `recording run ${run.id}` }),
+        );
+    };
+    const active: ActiveRun = { run, controller, stopReason: null, done: Promise.resolve() };
+    runs.active.set(run.id, active);
+    active.done = (async () => {
+      let result: AttemptResult;
+      try {
+        result = await this.#deps.runner({
+          jobId: job.id,
+          runId: run.id,
+          attempt: run.attempt,
+          scheduledAt: run.scheduledAt,
+          target: job.target,
+          cwd: job.cwd,
+          env: job.env,
+          timeoutMs: job.timeoutMs,
+          outputPath: this.#deps.runsDir ? join(this.#deps.runsDir, job.id, `${run.id}.log`) : null,
+          signal: controller.signal,
+          functions: this.#deps.functions,
+          now: () => clock.now(),
+          onStart: (info) => {
+            Object.assign(run, {
+              pid: info.pid,
+              pidStartTime: info.pidStartTime,
+              startedAt: info.startedAt,
+            });
+            write({ pid: info.pid, pidStartTime: info.pidStartTime, startedAt: info.startedAt });
+            emit("run:started", { ...run });
+          },
+        });
+      } catch (error) {
+        const now = clock.now();
+        result = {
+          status: "failed",
+          exitCode: null,
+          signal: null,
+          startedAt: run.startedAt ?? now,
+          finishedAt: now,
+          outputTail: "",
+          outputBytes: 0,
+          outputTruncated: false,
+          error: (error as Error).message,
+          outputError: null,
+        };
+      }
+      const stopped = active.stopReason !== null && result.status !== "succeeded";
+      const final: Partial<Run> = {
+        status: stopped && result.status !== "timed_out" ? "killed" : result.status,
+        reason: stopped ? active.stopReason : result.error,
+        startedAt: run.startedAt ?? result.startedAt,
+        finishedAt: result.finishedAt,
+        exitCode: result.exitCode,
+        signal: result.signal,
+        outputTail: result.outputTail,
+        outputBytes: result.outputBytes,
+        outputTruncated: result.outputTruncated,
+      };
+      Object.assign(run, final);
+      write(final);
+      await writes;
+      runs.active.delete(run.id);
+      emit("run:finished", { ...run });
+      if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
+        const at = clock.now() + retryDelay(run.attempt, job.retryBackoffMs, this.#deps.random);
+        if (this.#deps.scheduleRetry(job.id, { ...run }, at))
+          emit("run:retry-scheduled", { run: { ...run }, retryAt: at });
+      }
+      await this.#startQueued(runs);
+    })();
+  }
+
+  async #startQueued(runs: JobRuns): Promise<void> {
+    if (this.#stopping || runs.active.size > 0) return;
+    const next = runs.queue.shift();
+    if (!next) return;
+    const now = this.#deps.clock.now();
+    next.run.status = "running";
+    next.run.startedAt = now;
+    await this.#deps.store.updateRun(next.run.id, { status: "running", startedAt: now });
+    this.#launch(next.state, next.run);
+  }
+}

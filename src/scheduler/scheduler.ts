@@ -1,0 +1,420 @@
+import { parseSchedule, type Schedule } from "../cron/index.js";
+import { type SchedulerEvents, TypedEmitter } from "../events.js";
+import { thisNode } from "../ids.js";
+import type { Job, Run, RunTrigger } from "../model.js";
+import type { Store } from "../store/store.js";
+import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from "./clock.js";
+import { Dispatcher } from "./dispatch.js";
+import { dueSlots, planCatchUp } from "./due.js";
+import { MinHeap } from "./heap.js";
+import { recoverAbandoned } from "./recovery.js";
+import type { JobFunction, Runner } from "./runner.js";
+
+export interface SchedulerOptions {
+  store: Store;
+  /** Runs one attempt; normally the executor. */
+  runner: Runner;
+  clock?: Clock;
+  /** This scheduler's name in the runs it claims. Default: host:pid:start. */
+  node?: string;
+  /** Directory of run output files (<home>/runs), or null to keep only the tail in the store. */
+  runsDir?: string | null;
+  functions?: ReadonlyMap<string, JobFunction>;
+  /** How often to look for jobs and trigger requests changed by other processes; null: never. Default 500 ms. */
+  pollMs?: number | null;
+  /** How long stop() lets running jobs finish before it stops them. Default 30 s. */
+  shutdownGraceMs?: number;
+  /** At most this many missed slots of one job are recorded one by one. Default 1000. */
+  maxCatchUp?: number;
+  /** A difference between wall and monotonic time larger than this is a clock step. Default 2 s. */
+  jumpThresholdMs?: number;
+  random?: () => number;
+}
+
+/** What the scheduler keeps per job: the job, its parsed schedule, and how far it has got. */
+export interface JobState {
+  job: Job;
+  schedule: Schedule;
+  /** Bumped when the job changes or goes, so that stale heap entries are ignored. */
+  gen: number;
+  /** Slots at or before this instant have been handled (fired, skipped or missed). */
+  watermark: number;
+}
+
+interface HeapEntry {
+  jobId: string;
+  gen: number;
+  /** The random delay (jitter) this entry was pushed with. */
+  jitter: number;
+  /** A retry of this run, instead of the job's next slot. */
+  retryOf?: Run;
+}
+
+/** A slot the loop decided to fire, before its claim. */
+export interface Firing {
+  state: JobState;
+  slot: number;
+  attempt: number;
+  trigger: RunTrigger;
+}
+
+/**
+ * The scheduling loop: one timer for all jobs, over a binary heap keyed by
+ * the next instant each job is due. Each slot is claimed in the store before
+ * anything runs, so a slot fires once across restarts, clock steps and
+ * several processes.
+ */
+export class Scheduler extends TypedEmitter<SchedulerEvents> {
+  readonly node: string;
+  readonly store: Store;
+  readonly #clock: Clock;
+  readonly #options: SchedulerOptions;
+  readonly #jobs = new Map<string, JobState>();
+  readonly #heap = new MinHeap<HeapEntry>();
+  readonly #dispatch: Dispatcher;
+  #timer: TimerHandle | null = null;
+  #pollTimer: TimerHandle | null = null;
+  #state: "idle" | "starting" | "running" | "stopping" | "stopped" = "idle";
+  #starting: Promise<void> | null = null;
+  #stopping: Promise<void> | null = null;
+  /** Serialises passes over the heap: one at a time, another queued if asked for meanwhile. */
+  #pass: Promise<void> = Promise.resolve();
+  #passQueued = false;
+  #changeToken: string | null = null;
+  #lastWall = 0;
+  #lastMono = 0;
+  #startedAt = 0;
+
+  constructor(options: SchedulerOptions) {
+    super();
+    this.#options = options;
+    this.store = options.store;
+    this.#clock = options.clock ?? systemClock;
+    this.node = options.node ?? thisNode();
+    this.#dispatch = new Dispatcher({
+      store: options.store,
+      runner: options.runner,
+      clock: this.#clock,
+      node: this.node,
+      runsDir: options.runsDir ?? null,
+      functions: options.functions ?? new Map(),
+      random: options.random ?? Math.random,
+      emit: (event, payload) => this.emit(event, payload),
+      scheduleRetry: (jobId, run, at) => this.#pushRetry(jobId, run, at),
+    });
+  }
+
+  get running(): boolean {
+    return this.#state === "running";
+  }
+
+  /** Jobs the scheduler knows, with the next instant each fires. */
+  jobs(): Array<{ job: Job; next: number | null }> {
+    return [...this.#jobs.values()].map((s) => ({
+      job: s.job,
+      next: s.job.paused ? null : s.schedule.next(Math.max(s.watermark, this.#clock.now())),
+    }));
+  }
+
+  /** Number of runs going on now. */
+  get activeRuns(): number {
+    return this.#dispatch.activeCount;
+  }
+
+  /** Idempotent; concurrent calls share one start. */
+  start(): Promise<void> {
+    if (this.#state === "running") return Promise.resolve();
+    if (this.#starting) return this.#starting;
+    if (this.#state !== "idle")
+      return Promise.reject(new Error(`cannot start a scheduler that is ${this.#state}`));
+    this.#state = "starting";
+    this.#starting = this.#start().finally(() => {
+      this.#starting = null;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    const now = this.#clock.now();
+    this.#startedAt = now;
+    this.#lastWall = now;
+    this.#lastMono = this.#clock.monotonic();
+    for (const run of await recoverAbandoned(this.store, this.node, now))
+      this.emit("run:abandoned", run);
+    this.#changeToken = await this.store.changeToken();
+    const firings: Firing[] = [];
+    const missed: Run[] = [];
+    const jobs = await this.store.listJobs();
+    for (const job of jobs) {
+      const state = this.#install(job);
+      if (!state || job.paused) continue;
+      if (state.schedule.kind === "reboot") {
+        firings.push({ state, slot: now, attempt: 1, trigger: "reboot" });
+        continue;
+      }
+      const last = await this.store.lastSlot(job.id);
+      state.watermark = Math.max(last ?? Number.NEGATIVE_INFINITY, job.updatedAt);
+      this.#collectDue(state, now, 0, firings, missed, "catch-up");
+    }
+    this.#state = "running";
+    this.emit("scheduler:started", { node: this.node, jobs: this.#jobs.size, at: now });
+    await this.#dispatch.recordMissed(missed);
+    for (const f of firings) await this.#dispatch.fire(f);
+    await this.#dispatch.takeTriggers(this.#jobs);
+    this.#arm();
+    this.#schedulePoll();
+  }
+
+  /**
+   * Idempotent. Stops firing, lets running jobs finish for the grace period,
+   * then stops them and records every final state.
+   */
+  stop(): Promise<void> {
+    if (this.#state === "stopped" || this.#state === "idle") {
+      this.#state = "stopped";
+      return Promise.resolve();
+    }
+    if (this.#stopping) return this.#stopping;
+    this.#stopping = (async () => {
+      await this.#starting?.catch(() => {});
+      this.#state = "stopping";
+      this.#clearTimers();
+      this.emit("scheduler:stopping", {
+        node: this.node,
+        at: this.#clock.now(),
+        running: this.activeRuns,
+      });
+      await this.#pass.catch(() => {});
+      await this.#dispatch.shutdown(this.#options.shutdownGraceMs ?? 30_000);
+      this.#heap.clear();
+      this.#state = "stopped";
+      this.emit("scheduler:stopped", { node: this.node, at: this.#clock.now() });
+    })();
+    return this.#stopping;
+  }
+
+  /**
+   * Looks at the store now for changed jobs and trigger requests, instead of
+   * at the next poll. The library calls this after its own changes.
+   */
+  async refresh(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#changeToken = await this.store.changeToken();
+    await this.#reload();
+    await this.#dispatch.takeTriggers(this.#jobs);
+  }
+
+  /** Parses and registers a job; an unparsable one is reported, not fatal. */
+  #install(job: Job): JobState | null {
+    let schedule: Schedule;
+    try {
+      schedule = parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id });
+    } catch (error) {
+      this.emit("error", {
+        error: error as Error,
+        context: `job ${job.id}: schedule "${job.schedule}"`,
+      });
+      return null;
+    }
+    const previous = this.#jobs.get(job.id);
+    const state: JobState = {
+      job,
+      schedule,
+      gen: (previous?.gen ?? 0) + 1,
+      watermark: Math.max(previous?.watermark ?? Number.NEGATIVE_INFINITY, job.updatedAt),
+    };
+    this.#jobs.set(job.id, state);
+    return state;
+  }
+
+  /**
+   * Moves the job's watermark to `now`: the due slots in between are fired or
+   * recorded as missed as the catch-up policy says, and the next slot is put
+   * on the heap.
+   */
+  #collectDue(
+    state: JobState,
+    now: number,
+    jitter: number,
+    firings: Firing[],
+    missed: Run[],
+    trigger: RunTrigger,
+  ): void {
+    const { job, schedule } = state;
+    if (job.paused || schedule.kind === "reboot") return;
+    if (state.watermark < now) {
+      const cap = this.#options.maxCatchUp ?? 1000;
+      const due = dueSlots(schedule, state.watermark, now, cap);
+      const plan = planCatchUp(job, due.slots, now - jitter);
+      const onTime = trigger === "schedule" && due.slots.length === 1 && plan.run.length === 1;
+      for (const slot of plan.run) {
+        firings.push({ state, slot, attempt: 1, trigger: onTime ? "schedule" : "catch-up" });
+      }
+      plan.missed.forEach((slot, i) => {
+        const reason =
+          i === 0 && due.more
+            ? `not run in time (catch-up "${job.catchUp}"); earlier slots back to ${iso(state.watermark)} were missed too and are not listed`
+            : `not run in time (catch-up "${job.catchUp}"${job.graceMs === null ? "" : `, grace ${job.graceMs} ms`})`;
+        missed.push(this.#dispatch.newRun(job, slot, 1, "schedule", "missed", reason));
+      });
+      state.watermark = now;
+    }
+    this.#pushNext(state);
+  }
+
+  #pushNext(state: JobState): void {
+    const next = state.schedule.next(state.watermark);
+    if (next === null) return;
+    const jitter =
+      state.job.jitterMs > 0
+        ? Math.floor((this.#options.random ?? Math.random)() * state.job.jitterMs)
+        : 0;
+    this.#heap.push(next + jitter, { jobId: state.job.id, gen: state.gen, jitter });
+  }
+
+  /** Puts a retry on the heap, unless the job has gone or the scheduler is stopping. */
+  #pushRetry(jobId: string, run: Run, at: number): boolean {
+    const state = this.#jobs.get(jobId);
+    if (!state || this.#state !== "running" || run.attempt > state.job.retries) return false;
+    this.#heap.push(at, { jobId, gen: state.gen, jitter: 0, retryOf: run });
+    this.#arm();
+    return true;
+  }
+
+  /** Runs one pass over the heap; passes never overlap. */
+  #wake(): void {
+    this.#timer = null;
+    if (this.#passQueued) return;
+    this.#passQueued = true;
+    this.#pass = this.#pass
+      .then(async () => {
+        this.#passQueued = false;
+        if (this.#state !== "running") return;
+        this.#checkClock();
+        await this.#processDue();
+      })
+      .catch((error) => this.emit("error", { error: error as Error, context: "scheduling pass" }))
+      .finally(() => this.#arm());
+  }
+
+  async #processDue(): Promise<void> {
+    const now = this.#clock.now();
+    const firings: Firing[] = [];
+    const missed: Run[] = [];
+    for (
+      let key = this.#heap.peekKey();
+      key !== undefined && key <= now;
+      key = this.#heap.peekKey()
+    ) {
+      const entry = this.#heap.pop() as HeapEntry;
+      const state = this.#jobs.get(entry.jobId);
+      if (!state || state.gen !== entry.gen) continue;
+      if (entry.retryOf) {
+        const run = entry.retryOf;
+        firings.push({ state, slot: run.scheduledAt, attempt: run.attempt + 1, trigger: "retry" });
+      } else {
+        this.#collectDue(state, now, entry.jitter, firings, missed, "schedule");
+      }
+    }
+    await this.#dispatch.recordMissed(missed);
+    await this.#dispatch.fireAll(firings);
+  }
+
+  /**
+   * One timer for everything: armed for the earliest heap entry. A timer can
+   * fire a little early against the wall clock; the pass then finds nothing
+   * due and re-arms, so no slot ever runs early.
+   */
+  #arm(): void {
+    if (this.#state !== "running") return;
+    if (this.#timer) this.#clock.clearTimer(this.#timer);
+    this.#timer = null;
+    const key = this.#heap.peekKey();
+    if (key === undefined) return;
+    const delay = Math.min(Math.max(0, key - this.#clock.now()), MAX_TIMER_MS);
+    this.#timer = this.#clock.setTimer(() => this.#wake(), delay);
+  }
+
+  #schedulePoll(): void {
+    const every = this.#options.pollMs === undefined ? 500 : this.#options.pollMs;
+    if (every === null || this.#state !== "running") return;
+    this.#pollTimer = this.#clock.setTimer(() => {
+      this.#pollTimer = null;
+      this.#poll()
+        .catch((error) =>
+          this.emit("error", { error: error as Error, context: "polling the store" }),
+        )
+        .finally(() => this.#schedulePoll());
+    }, every);
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#state !== "running") return;
+    if (this.#checkClock()) this.#wake();
+    const token = await this.store.changeToken();
+    if (token === this.#changeToken) return;
+    this.#changeToken = token;
+    await this.#reload();
+    await this.#dispatch.takeTriggers(this.#jobs);
+  }
+
+  /** Picks up jobs added, changed, paused or removed by another process. */
+  async #reload(): Promise<void> {
+    const jobs = await this.store.listJobs();
+    const seen = new Set<string>();
+    const firings: Firing[] = [];
+    const missed: Run[] = [];
+    const now = this.#clock.now();
+    for (const job of jobs) {
+      seen.add(job.id);
+      const previous = this.#jobs.get(job.id);
+      if (previous && previous.job.updatedAt === job.updatedAt) continue;
+      const state = this.#install(job);
+      if (!state) continue;
+      if (previous) this.emit("job:changed", { job, previous: previous.job });
+      else this.emit("job:added", { job });
+      this.#collectDue(state, now, 0, firings, missed, "schedule");
+    }
+    for (const [id, state] of this.#jobs) {
+      if (seen.has(id)) continue;
+      this.#jobs.delete(id);
+      state.gen++;
+      this.emit("job:removed", { jobId: id });
+    }
+    await this.#dispatch.recordMissed(missed);
+    await this.#dispatch.fireAll(firings);
+    this.#arm();
+  }
+
+  /**
+   * Compares the wall clock with the monotonic one. A step forward makes
+   * slots due at once (the catch-up policy decides); a step back needs
+   * nothing, since watermarks and the store's claims never fire a slot twice.
+   */
+  #checkClock(): boolean {
+    const wall = this.#clock.now();
+    const mono = this.#clock.monotonic();
+    const delta = wall - this.#lastWall - (mono - this.#lastMono);
+    this.#lastWall = wall;
+    this.#lastMono = mono;
+    if (Math.abs(delta) < (this.#options.jumpThresholdMs ?? 2000)) return false;
+    this.emit("clock:jump", { deltaMs: delta, at: wall });
+    return true;
+  }
+
+  #clearTimers(): void {
+    if (this.#timer) this.#clock.clearTimer(this.#timer);
+    if (this.#pollTimer) this.#clock.clearTimer(this.#pollTimer);
+    this.#timer = null;
+    this.#pollTimer = null;
+  }
+
+  /** When start() ran (for @reboot and status). */
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
