@@ -1,0 +1,124 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type CronScheduler, createScheduler, type JobContext, type Run } from "../src/index.js";
+
+const open: CronScheduler[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.stop();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function make(options: Parameters<typeof createScheduler>[0] = {}): Promise<CronScheduler> {
+  const s = await createScheduler({ shutdownGraceMs: 1000, ...options });
+  open.push(s);
+  return s;
+}
+
+function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), "cs-lib-"));
+  dirs.push(d);
+  return d;
+}
+
+describe("createScheduler (library)", () => {
+  it("runs an in-process function on its schedule with the context it promises", async () => {
+    const s = await make();
+    const contexts: JobContext[] = [];
+    const finished: Run[] = [];
+    s.add({
+      id: "tick",
+      schedule: "* * * * * *",
+      timezone: "UTC",
+      run: (ctx) => void contexts.push(ctx),
+    });
+    s.on("run:finished", (run) => finished.push(run));
+    await s.start();
+    await waitFor(() => finished.length >= 2, 3500);
+    const [first, second] = contexts;
+    expect(first?.jobId).toBe("tick");
+    expect(first?.attempt).toBe(1);
+    expect(first?.signal).toBeInstanceOf(AbortSignal);
+    expect((first?.scheduledAt.getTime() ?? 1) % 1000).toBe(0);
+    expect((second?.scheduledAt.getTime() ?? 0) - (first?.scheduledAt.getTime() ?? 0)).toBe(1000);
+    expect(finished[0]?.status).toBe("succeeded");
+    // Never early: a run starts at or after its slot.
+    for (const run of finished) expect(run.startedAt).toBeGreaterThanOrEqual(run.scheduledAt);
+  });
+
+  it("rejects bad input at once, naming it", () => {
+    return make().then((s) => {
+      expect(() => s.add({ id: "bad id", schedule: "* * * * *", run: () => {} })).toThrow(/id/);
+      expect(() => s.add({ id: "x", schedule: "61 * * * *", run: () => {} })).toThrow(
+        'minute field: 61 is out of range 0-59 (column 1 of "61 * * * *")',
+      );
+    });
+  });
+
+  it("trigger runs a job now and resolves with its finished run; a thrown error fails it", async () => {
+    const s = await make();
+    s.add({
+      id: "boom",
+      schedule: "@yearly",
+      run: () => {
+        throw new Error("kaput");
+      },
+    });
+    s.add({ id: "fine", schedule: "@yearly", run: async () => "ok" });
+    await s.start();
+    const fine = await s.trigger("fine");
+    expect(fine.status).toBe("succeeded");
+    expect(fine.trigger).toBe("manual");
+    const boom = await s.trigger("boom");
+    expect(boom.status).toBe("failed");
+    expect(boom.reason).toMatch(/kaput/);
+  });
+
+  it("keeps jobs in SQLite across restarts; an unchanged definition keeps its catch-up position", async () => {
+    const db = join(tempDir(), "jobs.db");
+    const first = await make({ store: `sqlite:${db}` });
+    const added = await first.add({
+      id: "report",
+      schedule: "0 9 * * MON-FRI",
+      timezone: "Europe/Berlin",
+      command: ["/bin/true"],
+    });
+    await first.stop();
+    open.splice(open.indexOf(first), 1);
+    const second = await make({ store: `sqlite:${db}` });
+    const again = await second.add({
+      id: "report",
+      schedule: "0 9 * * MON-FRI",
+      timezone: "Europe/Berlin",
+      command: ["/bin/true"],
+    });
+    expect(again.updatedAt).toBe(added.updatedAt);
+    const changed = await second.add({
+      id: "report",
+      schedule: "0 10 * * MON-FRI",
+      timezone: "Europe/Berlin",
+      command: ["/bin/true"],
+    });
+    expect(changed.schedule).toBe("0 10 * * MON-FRI");
+    expect(changed.createdAt).toBe(added.createdAt);
+    expect((await second.jobs()).map((j) => j.id)).toEqual(["report"]);
+    const next = await second.nextRuns("report", 1);
+    expect(next[0]?.getUTCHours()).toBe(next[0] && isSummer(next[0]) ? 8 : 9);
+  });
+});
+
+function isSummer(d: Date): boolean {
+  return new Intl.DateTimeFormat("en", { timeZone: "Europe/Berlin", timeZoneName: "short" })
+    .format(d)
+    .includes("GMT+2");
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs: number): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
