@@ -1,6 +1,6 @@
 // Timing and heap helpers shared by every scenario. Results are medians of
-// several samples taken after a warm-up, so that one GC pause or a JIT tier-up
-// in the middle of a sample does not move the number.
+// several samples of CPU time taken after a warm-up, so that one GC pause, a
+// JIT tier-up or a burst of load elsewhere does not move the number.
 
 /** A sink the optimizer cannot see through: benchmarks feed results into it. */
 let sink = 0;
@@ -53,10 +53,16 @@ function calibrate(run, sampleMs, warmupMs) {
   return Math.max(1, Math.round((n * sampleMs * 1e6) / elapsed));
 }
 
+/**
+ * CPU time (user + system, in ns) of this process for `run(n)`. CPU time
+ * rather than wall time: on a shared machine, time spent waiting for a core
+ * is not the code's cost, and it made wall-clock samples vary two-fold.
+ */
 function time(run, n) {
-  const start = process.hrtime.bigint();
+  const start = process.cpuUsage();
   sink = (sink + run(n)) | 0;
-  return Number(process.hrtime.bigint() - start);
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) * 1000;
 }
 
 export function median(values) {
