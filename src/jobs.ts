@@ -238,7 +238,8 @@ function validateScript(script: unknown, base: string, options: ValidateOptions)
   try {
     isFile = statSync(path).isFile();
   } catch {
-    throw invalid(`script "${script}" does not exist (looked at ${path})`);
+    const at = path === script ? "" : ` (looked at ${path})`;
+    throw invalid(`script "${script}" does not exist${at}`);
   }
   if (!isFile) throw invalid(`script "${script}" is not a file`);
   if (SCRIPT_INTERPRETERS[extname(path).toLowerCase()] !== undefined) return path;
