@@ -25,7 +25,7 @@ export async function runFunction(a: Attempt, name: string): Promise<AttemptResu
     return notStarted("failed", `no function is registered under the name "${name}"`, now());
   }
   if (a.signal?.aborted) return notStarted("killed", "stopped before it started", now());
-  const sink = await OutputSink.open(
+  const sink = new OutputSink(
     a.outputPath,
     a.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     a.tailBytes ?? DEFAULT_TAIL_BYTES,

@@ -35,7 +35,7 @@ const GROUP_POLL_MS = 20;
 export async function runProcess(a: Attempt, argv: Argv): Promise<AttemptResult> {
   const now = a.now ?? Date.now;
   if (a.signal?.aborted) return notStarted("killed", "stopped before it started", now());
-  const sink = await OutputSink.open(
+  const sink = new OutputSink(
     a.outputPath,
     a.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     a.tailBytes ?? DEFAULT_TAIL_BYTES,

@@ -1,6 +1,6 @@
 // A run's output: the file (bounded, marked when cut), the tail kept for the store.
 
-import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -77,6 +77,28 @@ it("a file that cannot be written is reported, and the job still runs", async ()
   expect(r.outputError).toMatch(/^cannot open the output file .*a-file\/run\.log: ENOTDIR/);
 });
 
+it("a run that prints nothing gets no file; a silent run that times out gets one with the note", async () => {
+  const quiet = join(tmp.dir, "runs", "j", "quiet.log");
+  const r = await runAttempt(
+    attempt({ type: "command", argv: ["/bin/true"] }, { outputPath: quiet }),
+  );
+  expect(r).toMatchObject({
+    status: "succeeded",
+    outputBytes: 0,
+    outputTail: "",
+    outputError: null,
+  });
+  expect(existsSync(quiet)).toBe(false);
+  const slow = join(tmp.dir, "runs", "j", "slow.log");
+  const t = await runAttempt(
+    attempt({ type: "command", argv: ["sleep", "5"] }, { outputPath: slow, timeoutMs: 50 }),
+  );
+  expect(t.status).toBe("timed_out");
+  expect(readFileSync(slow, "utf8")).toBe(
+    "[cron-scheduler] timed out after 50 ms: sent SIGTERM to the process group\n",
+  );
+});
+
 it("the file replaces an older one of the same run", async () => {
   mkdirSync(join(tmp.dir, "j"));
   const path = join(tmp.dir, "j", "r.log");
@@ -96,13 +118,15 @@ describe("OutputSink", () => {
         fc.integer({ min: 1, max: 400 }),
         async (chunks, max, tailBytes) => {
           const path = join(tmp.dir, `p${n++}.log`);
-          const sink = await OutputSink.open(path, max, tailBytes);
+          const sink = new OutputSink(path, max, tailBytes);
           for (const c of chunks) sink.write(c);
           await sink.close();
           const all = Buffer.concat(chunks);
           expect(sink.bytes).toBe(all.length);
           expect(sink.truncated).toBe(all.length > max);
-          const file = readFileSync(path);
+          // No output, no file.
+          const file = all.length === 0 ? Buffer.alloc(0) : readFileSync(path);
+          if (all.length === 0) expect(existsSync(path)).toBe(false);
           expect(file.subarray(0, Math.min(max, all.length)).equals(all.subarray(0, max))).toBe(
             true,
           );
@@ -124,7 +148,7 @@ describe("OutputSink", () => {
   });
 
   it("asks the reader to pause while the file is behind, and says when it caught up", async () => {
-    const sink = await OutputSink.open(join(tmp.dir, "bp.log"), 10 * 1024 * 1024, 16);
+    const sink = new OutputSink(join(tmp.dir, "bp.log"), 10 * 1024 * 1024, 16);
     expect(sink.write(Buffer.alloc(1024 * 1024, 0x61))).toBe(false);
     const drained = await new Promise<boolean>((resolve) => {
       sink.onDrain(() => resolve(true));
