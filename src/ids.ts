@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
+import { processStartTime } from "./executor/procfs.js";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
 
@@ -30,20 +30,8 @@ let nodeId: string | undefined;
  * is missing, a random suffix stands in for it.
  */
 export function thisNode(): string {
-  nodeId ??= `${hostname()}:${process.pid}:${procStartTime(process.pid) ?? `r${randomBytes(4).toString("hex")}`}`;
+  nodeId ??= `${hostname()}:${process.pid}:${processStartTime(process.pid) ?? `r${randomBytes(4).toString("hex")}`}`;
   return nodeId;
-}
-
-/** The start time of a process in clock ticks since boot (field 22 of /proc/<pid>/stat), or null. */
-export function procStartTime(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) is in parentheses and may contain spaces.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
 }
 
 /**
@@ -52,13 +40,14 @@ export function procStartTime(pid: number): string | null {
  * another host (we cannot tell from here).
  */
 export function nodeIsDead(node: string): boolean {
-  const [host, pidText, start] = node.split(":");
+  const [host, pidText, ...rest] = node.split(":");
+  const start = rest.join(":");
   if (host !== hostname()) return false;
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return false;
-  const now = procStartTime(pid);
-  if (now === null) return !isAlive(pid);
-  return start?.startsWith("r") ? false : now !== start;
+  // Without /proc the node id carries a random token: only "no such pid" tells.
+  if (start === "" || start.startsWith("r")) return !isAlive(pid);
+  return processStartTime(pid) !== start;
 }
 
 function isAlive(pid: number): boolean {

@@ -1,22 +1,21 @@
-import { nodeIsDead, procStartTime } from "../ids.js";
+import { groupAlive, killProcessGroupIfSame } from "../executor/procfs.js";
+import { nodeIsDead } from "../ids.js";
 import type { Run } from "../model.js";
 import type { Store } from "../store/store.js";
 
 /**
  * After a crash: runs that a dead scheduler left "running" or "queued" are
  * closed as "abandoned", and what is left of their process groups is
- * stopped. A pid is only signalled when it still has the start time recorded
- * for it, so an unrelated process that reused the pid is never touched.
- * Runs of schedulers that still live (or live on other hosts) are left alone.
+ * stopped. A group is only signalled while its leader still has the start
+ * time recorded for it, so an unrelated process that reused the pid is never
+ * touched. Runs of schedulers that still live (or live on other hosts) are
+ * left alone.
  */
 export async function recoverAbandoned(store: Store, node: string, now: number): Promise<Run[]> {
   const abandoned: Run[] = [];
   for (const run of await store.unfinishedRuns()) {
     if (run.node === node || !nodeIsDead(run.node)) continue;
-    const stopped =
-      run.pid !== null &&
-      run.pidStartTime !== null &&
-      (await stopOrphan(run.pid, run.pidStartTime));
+    const stopped = run.pid !== null && (await stopOrphan(run.pid, run.pidStartTime));
     const reason = `the scheduler running it (${run.node}) stopped without finishing it${stopped ? "; its leftover processes were stopped" : ""}`;
     const patch = { status: "abandoned" as const, finishedAt: now, reason };
     await store.updateRun(run.id, patch);
@@ -26,22 +25,9 @@ export async function recoverAbandoned(store: Store, node: string, now: number):
 }
 
 /** SIGTERM to the group, SIGKILL after two seconds; true if anything was signalled. */
-async function stopOrphan(pid: number, startTime: string): Promise<boolean> {
-  if (procStartTime(pid) !== startTime) return false;
-  if (!signalGroup(pid, "SIGTERM")) return false;
-  for (let i = 0; i < 20; i++) {
-    await new Promise((r) => setTimeout(r, 100));
-    if (procStartTime(pid) !== startTime) return true;
-  }
-  signalGroup(pid, "SIGKILL");
+async function stopOrphan(pid: number, startTime: string | null): Promise<boolean> {
+  if (!killProcessGroupIfSame(pid, startTime, "SIGTERM")) return false;
+  for (let i = 0; i < 20 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  if (groupAlive(pid)) killProcessGroupIfSame(pid, startTime, "SIGKILL");
   return true;
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): boolean {
-  try {
-    process.kill(-pid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }

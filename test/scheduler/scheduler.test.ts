@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { procStartTime } from "../../src/ids.js";
+import { processStartTime } from "../../src/executor/procfs.js";
 import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
 const MIN = 60_000;
@@ -417,7 +417,7 @@ describe("lifecycle", () => {
       id: "alive",
       scheduledAt: T0 - 3000,
       status: "running",
-      node: `${hostname()}:${process.pid}:${procStartTime(process.pid)}`,
+      node: `${hostname()}:${process.pid}:${processStartTime(process.pid)}`,
     });
     const abandoned: string[] = [];
     h.scheduler.on("run:abandoned", (r) => abandoned.push(r.id));

@@ -1,0 +1,94 @@
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { SchedulerError } from "../errors.js";
+import { processStartTime } from "../executor/procfs.js";
+
+/** What the pid file says: the holder's pid and its process start time. */
+export interface LockHolder {
+  pid: number;
+  startTime: string | null;
+}
+
+/**
+ * The pid file is also the lock that keeps a second scheduler off a home.
+ * It is created atomically (link(2) of a temporary file fails if the name
+ * exists). A pid file whose process is gone — or whose pid now belongs to
+ * another process, told apart by its start time — is stale and replaced.
+ */
+export function acquireLock(path: string, home: string): () => void {
+  const mine = `${process.pid}\n${processStartTime(process.pid) ?? ""}\n`;
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, mine, { mode: 0o644 });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        linkSync(temp, path);
+        return () => releaseLock(path, mine);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+      }
+      const text = readText(path);
+      const holder = text === null ? null : parseHolder(text);
+      if (holder && isAlive(holder)) {
+        throw new SchedulerError(
+          "E_LOCKED",
+          `another scheduler (pid ${holder.pid}) is already running on ${home}; stop it with "cron-scheduler stop" or use another --home`,
+          { pid: holder.pid },
+        );
+      }
+      // Stale: remove it, unless someone replaced it meanwhile.
+      if (text !== null && readText(path) === text) {
+        try {
+          unlinkSync(path);
+        } catch {}
+      }
+    }
+    throw new SchedulerError(
+      "E_LOCKED",
+      `could not take the lock ${path}: other schedulers keep starting on ${home}`,
+    );
+  } finally {
+    try {
+      unlinkSync(temp);
+    } catch {}
+  }
+}
+
+function releaseLock(path: string, mine: string): void {
+  if (readText(path) === mine) {
+    try {
+      unlinkSync(path);
+    } catch {}
+  }
+}
+
+/** The live holder of a lock file, or null if it is missing or stale. */
+export function lockHolder(path: string): LockHolder | null {
+  const text = readText(path);
+  const holder = text === null ? null : parseHolder(text);
+  return holder && isAlive(holder) ? holder : null;
+}
+
+function parseHolder(text: string): LockHolder | null {
+  const [pidText, start] = text.split("\n");
+  const pid = Number(pidText);
+  return Number.isInteger(pid) && pid > 0 ? { pid, startTime: start || null } : null;
+}
+
+function isAlive(holder: LockHolder): boolean {
+  const now = processStartTime(holder.pid);
+  if (now !== null) return holder.startTime === null || now === holder.startTime;
+  try {
+    process.kill(holder.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
