@@ -174,7 +174,8 @@ class FieldParser {
     index: number,
     set: (v: number) => void,
   ): void {
-    const item = raw.toUpperCase();
+    // ASCII only, so that offsets in `item` are columns in `raw`.
+    const item = raw.replace(/[a-z]/g, (c) => c.toUpperCase());
     const isDay = spec === DOM || spec === DOW;
     const slash = item.indexOf("/");
     const base = slash < 0 ? item : item.slice(0, slash);
@@ -196,7 +197,9 @@ class FieldParser {
     }
     if (base.startsWith("H")) {
       let lo = spec.min;
-      let hi = top;
+      // As in Jenkins, a bare H in day-of-month picks from 1-28, days every
+      // month has; otherwise "H" could be the 30th and skip February.
+      let hi = spec === DOM ? 28 : top;
       if (base !== "H") {
         const m = /^H\((\w+)-(\w+)\)$/.exec(base);
         if (!m) this.#fail(spec, `"${raw}" is not H, H(a-b), H/n or H(a-b)/n`, raw, column);
@@ -221,23 +224,24 @@ class FieldParser {
     }
     if (spec === DOM && this.#domSpecial(base, raw, column, slash)) return;
     if (spec === DOW && this.#dowSpecial(base, raw, column, slash)) return;
-    if (base.includes("L") || base.includes("W") || base.includes("#")) {
+    // Names such as JUL and WED contain L or W: only complain about a part of
+    // a range that is not a name ("WED-7" and "5-JUL" are fine, "5L-6" is not).
+    if (base.split("-").some((part) => /[LW#]/.test(part) && !spec.names?.includes(part))) {
       const allowed =
         spec === DOM
           ? "L, L-n, LW and nW are the special forms of the day-of-month field"
           : spec === DOW
             ? "nL and n#k are the special forms of the day-of-week field"
             : "L, W and # are only allowed in the day-of-month and day-of-week fields";
-      // Names such as JUL contain L: only complain when it is not a name.
-      if (!spec.names || !/^[A-Z]{3}(-[A-Z]{3})?$/.test(base)) {
-        this.#fail(spec, `"${raw}" is not allowed here (${allowed})`, raw, column);
-      }
+      this.#fail(spec, `"${raw}" is not allowed here (${allowed})`, raw, column);
     }
     const dash = base.indexOf("-", 1);
     const lo = this.#value(spec, dash < 0 ? base : base.slice(0, dash), column);
     let hi = lo;
     if (dash >= 0) {
       hi = this.#value(spec, base.slice(dash + 1), column + dash + 1);
+      // SUN ends a week that starts on Monday: FRI-SUN is 5-7, as 0 and 7 are both Sunday.
+      if (spec === DOW && hi === 0 && lo > 0 && base.endsWith("-SUN")) hi = 7;
       if (lo > hi) {
         this.#fail(
           spec,
@@ -260,7 +264,12 @@ class FieldParser {
     else if (lastMinus) {
       const n = Number(lastMinus[1]);
       if (n > 30)
-        this.#fail(DOM, `L-${n}: the offset from the last day must be 0-30`, raw, column + 2);
+        this.#fail(
+          DOM,
+          `L-${n}: the offset from the last day must be 0-30`,
+          lastMinus[1] as string,
+          column + 2,
+        );
       if (n === 0) this.domLast = true;
       else this.domLastMinus |= 1 << n;
     } else if (nearest) {
@@ -293,7 +302,7 @@ class FieldParser {
         this.#fail(
           DOW,
           `in "${raw}" the occurrence after # must be 1-5`,
-          raw,
+          nth[2] as string,
           column + (nth[1] as string).length + 1,
         );
       }
@@ -304,16 +313,19 @@ class FieldParser {
     return true;
   }
 
-  #value(spec: FieldSpec, token: string, column: number): number {
-    if (/^\d+$/.test(token)) {
-      const v = Number(token);
+  #value(spec: FieldSpec, upper: string, column: number): number {
+    // Fields are matched upper-cased; quote the token as the user wrote it.
+    const token =
+      column > 0 ? this.#expression.slice(column - 1, column - 1 + upper.length) : upper;
+    if (/^\d+$/.test(upper)) {
+      const v = Number(upper);
       if (v < spec.min || v > spec.max) {
         this.#fail(spec, `${token} is out of range ${spec.min}-${spec.max}`, token, column);
       }
       return v;
     }
     if (spec.names) {
-      const i = spec.names.indexOf(token);
+      const i = spec.names.indexOf(upper);
       if (i >= 0) return i + (spec.nameBase ?? 0);
       const kind = spec === MONTH ? "month name (JAN-DEC)" : "day name (SUN-SAT)";
       this.#fail(
@@ -323,7 +335,7 @@ class FieldParser {
         column,
       );
     }
-    if (token === "") this.#fail(spec, `a value is missing`, token, column);
+    if (upper === "") this.#fail(spec, `a value is missing`, token, column);
     return this.#fail(spec, `"${token}" is not a number ${spec.min}-${spec.max}`, token, column);
   }
 

@@ -1,5 +1,5 @@
 import { wallMs } from "./civil.js";
-import { describeCron, describeSpecial } from "./describe.js";
+import { type DayRule, describeCron, describeSpecial } from "./describe.js";
 import { parseDuration } from "./duration.js";
 import { CronError } from "./errors.js";
 import { type CompiledFields, compileFields, type FieldText } from "./fields.js";
@@ -111,9 +111,14 @@ function buildCron(
   domAndDow: boolean,
 ): Schedule {
   const parts = splitFields(fieldsText, expression === fieldsText ? 1 : 0);
-  const fields = compileFields(expression, parts, seed);
+  const fields = compileWithHint(expression, parts, seed);
+  const dayRule: DayRule = !dayFieldsBothSay(parts)
+    ? null
+    : fields.domRestricted && fields.dowRestricted && !domAndDow
+      ? "or"
+      : "and";
   const schedule = new CronSchedule(expression, zone, fields, domAndDow, () =>
-    describeCron(describableText(parts, fields)),
+    describeCron(describableText(parts, fields), dayRule),
   );
   // An expression no calendar date can match ("0 0 30 2 *") is an error
   // now, not a job that silently never runs. The search is on the naive
@@ -126,6 +131,32 @@ function buildCron(
     );
   }
   return schedule;
+}
+
+/**
+ * Six fields are read with seconds first (DESIGN.md). Some crons (AWS) read
+ * them as five fields and a year instead: when such an expression fails and
+ * its last field looks like a year, say how to write it here.
+ */
+function compileWithHint(expression: string, parts: FieldText[], seed: string): CompiledFields {
+  try {
+    return compileFields(expression, parts, seed);
+  } catch (e) {
+    const last = parts[5]?.text ?? "";
+    if (parts.length !== 6 || !(e instanceof CronError) || !/^\d{4}\b/.test(last)) throw e;
+    throw new CronError(
+      e.code,
+      `${e.message}; 6 fields are read with seconds first: to give a year, write 7 fields, such as "0 ${expression}"`,
+      { expression, field: e.field, token: e.token, column: e.column },
+    );
+  }
+}
+
+/** Whether neither day field is `*` or `?` (a field such as `*\/2` still says something). */
+function dayFieldsBothSay(parts: FieldText[]): boolean {
+  const o = parts.length >= 6 ? 1 : 0;
+  const says = (t: string | undefined) => t !== undefined && t !== "*" && t !== "?";
+  return says(parts[o + 2]?.text) && says(parts[o + 4]?.text);
 }
 
 function splitFields(text: string, base: number): FieldText[] {

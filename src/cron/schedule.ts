@@ -114,8 +114,16 @@ export class CronSchedule extends BaseSchedule {
     // Within one offset period, wall time and instants move together. Search
     // the wall clock of the period that holds t; if the match lies past the
     // period's end, step into the next period and apply the Vixie DST rules.
+    //
+    // The search starts from the last instant already passed (t - 1s) rather
+    // than from t: when a spring-forward happens exactly at t, the gap's wall
+    // times belong before t, and a fixed-time job due in the gap fires at t.
+    // Starting in t's own period would skip it (next(t - 1) missed the
+    // 07:00Z firing of "30 2 * * *" in New York on 2024-03-10, and
+    // match(07:00Z) was false).
+    t -= 1000;
     let off = zone.offsetAt(t);
-    let from = t + off;
+    let from = t + off + 1000;
     if (!this.wildcard) {
       // A fixed-time job does not fire again in wall time repeated by a fall-back.
       const tr = zone.prevTransition(t, t - MAX_SHIFT);
