@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { defineDaemonCommands } from "./daemon-commands.js";
 import { jobOptions } from "./job-options.js";
 import { integerIn } from "./options.js";
 import { defineAdd, globalOptions, newProgram, runProgram, VERSION } from "./program.js";
@@ -212,6 +213,7 @@ export function buildProgram(): Command {
       await logs(command.optsWithGlobals());
     });
 
+  defineDaemonCommands(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { execFile, spawnSync } from "node:child_process";
+import { type ChildProcess, execFile, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -31,11 +31,21 @@ export interface Sandbox {
   createCron(args: string[], options?: RunOptions): Result;
   /** The same, without blocking the test process (for concurrency). */
   run(bin: string, args: string[], options?: RunOptions): Promise<Result>;
+  /** Starts a long-running command (--follow); its stdout so far is in `output()`. */
+  start(bin: string, args: string[]): Running;
   /** The jobs as `list --json` sees them. */
   jobs(): Record<string, unknown>[];
   /** Opens the home's store in this process (to play the scheduler's part). */
   store(): Promise<Store>;
   cleanup(): void;
+}
+
+export interface Running {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves when `output()` satisfies the predicate; rejects after `ms`. */
+  until(predicate: (stdout: string) => boolean, ms?: number): Promise<void>;
+  done: Promise<Result>;
 }
 
 export interface RunOptions {
@@ -88,6 +98,30 @@ export function sandbox(): Sandbox {
           },
         );
       }),
+    start: (bin, args) => {
+      const child = spawn(process.execPath, [bin, ...args], { env: env(), cwd: root });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => {
+        stdout += d.toString("utf8");
+      });
+      child.stderr.on("data", (d: Buffer) => {
+        stderr += d.toString("utf8");
+      });
+      const done = new Promise<Result>((resolveDone) =>
+        child.on("close", (code) => resolveDone({ code: code ?? -1, stdout, stderr })),
+      );
+      const until = async (predicate: (s: string) => boolean, ms = 15_000) => {
+        const deadline = Date.now() + ms;
+        while (!predicate(stdout)) {
+          if (Date.now() > deadline) {
+            throw new Error(`timed out; stdout so far:\n${stdout}\nstderr:\n${stderr}`);
+          }
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      return { child, output: () => stdout, until, done };
+    },
     jobs: () => {
       const r = box.cli(["list", "--json"]);
       if (r.code !== 0) throw new Error(`list failed: ${r.stderr}`);
