@@ -26,39 +26,88 @@ export interface JobCliOptions {
   json?: boolean;
 }
 
+interface OptionSpec {
+  /** Commander's flags: "--name <value>" or "--name". */
+  flags: string;
+  help: string;
+  repeatable?: boolean;
+  /** Not offered by `edit`. */
+  addOnly?: boolean;
+}
+
+/** The job options, once: commander's definitions and create_cron's fast parser both come from here. */
+export const JOB_OPTIONS: readonly OptionSpec[] = [
+  {
+    flags: "--interval <minutes|duration>",
+    help: "the seed's single-run limit: 30 (minutes), 90s, 1h30m",
+  },
+  {
+    flags: "--timeout <duration>",
+    help: 'stop a run after this long: 90s, 30m, 1h30m ("none": no limit)',
+  },
+  { flags: "--tz <zone>", help: "IANA time zone of the schedule (default: this machine's)" },
+  {
+    flags: "--overlap <policy>",
+    help: "when the previous run is still going: skip, allow, queue, replace",
+  },
+  { flags: "--retries <n>", help: "further attempts after a failed run, 0-100" },
+  {
+    flags: "--retry-backoff <duration>",
+    help: "delay before the first retry, doubling (default 10s)",
+  },
+  { flags: "--catch-up <policy>", help: "slots missed while down: skip, once, all" },
+  { flags: "--grace <duration>", help: 'how late a missed slot may still run ("none": any age)' },
+  {
+    flags: "--jitter <duration>",
+    help: "start each run up to this much after its slot, at random",
+  },
+  { flags: "--cwd <dir>", help: "working directory of the runs" },
+  {
+    flags: "--env <NAME=value>",
+    help: "environment variable of the runs (repeatable)",
+    repeatable: true,
+  },
+  {
+    flags: "--command <words>",
+    help: 'run this argv instead of a script, e.g. --command "rsync -a src dst"',
+  },
+  {
+    flags: "--shell <string>",
+    help: 'run this through /bin/sh -c, e.g. --shell "du -sh /var | mail me"',
+  },
+  { flags: "--description <text>", help: "what the job is for" },
+  { flags: "--paused", help: "add the job paused", addOnly: true },
+  { flags: "--json", help: "print the job as JSON" },
+];
+
+/** --home and --store (see program.ts globalOptions). */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  {
+    flags: "--home <dir>",
+    help: "the scheduler's home (default: $CRON_SCHEDULER_HOME, else XDG state dir)",
+  },
+  {
+    flags: "--store <url>",
+    help: "where jobs and runs are kept (default: $CRON_SCHEDULER_STORE, else sqlite:<home>/scheduler.db)",
+  },
+];
+
 const collect = (value: string, previous: string[] | undefined) => [...(previous ?? []), value];
 
 /** Adds the job options; `edit` leaves out --paused (it has pause/resume). */
 export function jobOptions(command: Command, forEdit = false): Command {
-  command
-    .option(
-      "--interval <minutes|duration>",
-      "the seed's single-run limit: 30 (minutes), 90s, 1h30m",
-    )
-    .option(
-      "--timeout <duration>",
-      'stop a run after this long: 90s, 30m, 1h30m ("none": no limit)',
-    )
-    .option("--tz <zone>", "IANA time zone of the schedule (default: this machine's)")
-    .option(
-      "--overlap <policy>",
-      "when the previous run is still going: skip, allow, queue, replace",
-    )
-    .option("--retries <n>", "further attempts after a failed run, 0-100")
-    .option("--retry-backoff <duration>", "delay before the first retry, doubling (default 10s)")
-    .option("--catch-up <policy>", "slots missed while down: skip, once, all")
-    .option("--grace <duration>", 'how late a missed slot may still run ("none": any age)')
-    .option("--jitter <duration>", "start each run up to this much after its slot, at random")
-    .option("--cwd <dir>", "working directory of the runs")
-    .option("--env <NAME=value>", "environment variable of the runs (repeatable)", collect)
-    .option(
-      "--command <words>",
-      'run this argv instead of a script, e.g. --command "rsync -a src dst"',
-    )
-    .option("--shell <string>", 'run this through /bin/sh -c, e.g. --shell "du -sh /var | mail me"')
-    .option("--description <text>", "what the job is for");
-  if (!forEdit) command.option("--paused", "add the job paused");
-  return command.option("--json", "print the job as JSON");
+  for (const o of JOB_OPTIONS) {
+    if (forEdit && o.addOnly) continue;
+    if (o.repeatable) command.option(o.flags, o.help, collect);
+    else command.option(o.flags, o.help);
+  }
+  return command;
+}
+
+/** "--retry-backoff <duration>" → "retryBackoff", as commander names it. */
+export function optionKey(flags: string): string {
+  const name = (flags.split(" ")[0] as string).replace(/^--/, "");
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 }
 
 /** How the job options are named in error messages. */

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
+import type { AddArguments } from "./create-cron.js";
 import { fail } from "./io.js";
-import { jobOptions } from "./job-options.js";
+import { GLOBAL_OPTIONS, jobOptions } from "./job-options.js";
 
 // What `cron-scheduler` and `create_cron` share: how a program reports
 // errors, the global options, and the definition of the add command.
@@ -21,19 +22,19 @@ export function newProgram(name: string): Command {
 
 /** --home and --store; on `cron-scheduler` they may come before or after the command. */
 export function globalOptions(command: Command): Command {
-  return command
-    .option(
-      "--home <dir>",
-      "the scheduler's home (default: $CRON_SCHEDULER_HOME, else XDG state dir)",
-    )
-    .option(
-      "--store <url>",
-      "where jobs and runs are kept (default: $CRON_SCHEDULER_STORE, else sqlite:<home>/scheduler.db)",
-    );
+  for (const o of GLOBAL_OPTIONS) command.option(o.flags, o.help);
+  return command;
 }
 
-/** The arguments, options and action of `create_cron` / `cron-scheduler add`. */
-export function defineAdd(command: Command, invocation: string): Command {
+/**
+ * The arguments, options and action of `create_cron` / `cron-scheduler add`.
+ * `action` replaces adding the job (tests compare this parser with create_cron's fast one).
+ */
+export function defineAdd(
+  command: Command,
+  invocation: string,
+  action?: (parsed: AddArguments) => Promise<void>,
+): Command {
   return jobOptions(
     command
       .argument("<id>", "unique job id: letters, digits, '.', '_', '-' (up to 128)")
@@ -53,8 +54,10 @@ Examples:
   ${invocation} disk --command "df -h /" "@hourly"`,
     )
     .action(async (id: string, schedule: string, script: string | undefined, args: string[]) => {
+      const options = command.optsWithGlobals();
+      if (action) return action({ id, schedule, script, args, options });
       const { add } = await import("./commands/add.js");
-      await add(id, schedule, script, args, command.optsWithGlobals());
+      await add(id, schedule, script, args, options);
     });
 }
 
