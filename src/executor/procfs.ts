@@ -7,7 +7,10 @@
 // time. Where /proc is missing (macOS, BSD), no start time can be read, and
 // nothing is ever signalled on the strength of a pid alone.
 
-import { readdirSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from "node:fs";
+
+// A stat line is at most ~1 KB (52 numeric fields and a 15-byte name).
+const statBuf = Buffer.alloc(4096);
 
 let bootId: string | null | undefined;
 
@@ -29,13 +32,26 @@ interface ProcStat {
   startTicks: string;
 }
 
-/** Fields of /proc/<pid>/stat (proc(5)). The command name (field 2) may hold spaces and parentheses, so fields are counted from its closing parenthesis. */
+/**
+ * Fields of /proc/<pid>/stat (proc(5)). The command name (field 2) may hold
+ * spaces and parentheses, so fields are counted from its closing parenthesis.
+ * One open, read and close (readFileSync would stat and read twice): this
+ * runs synchronously on every spawn.
+ */
 function readStat(pid: number | string): ProcStat | null {
   let text: string;
+  let fd: number;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "latin1");
+    fd = openSync(`/proc/${pid}/stat`, "r");
   } catch {
     return null;
+  }
+  try {
+    text = statBuf.toString("latin1", 0, readSync(fd, statBuf, 0, statBuf.length, null));
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
   const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
   // rest[0] is field 3 (state), rest[2] field 5 (pgrp), rest[19] field 22 (starttime).

@@ -41,7 +41,12 @@ export interface Attempt {
   tailBytes?: number;
   /** Between SIGTERM and SIGKILL (and a function's grace after its signal is aborted); default 5 s. */
   killGraceMs?: number;
-  /** Aborting it stops the attempt like a timeout does, with status "killed". */
+  /**
+   * Aborting it stops the attempt like a timeout does, with status "killed".
+   * Each running attempt adds one listener: a signal shared by many attempts
+   * (a scheduler-wide stop) needs `events.setMaxListeners(0, signal)`, or Node
+   * warns of a leak past 10.
+   */
   signal?: AbortSignal;
   /** Called once the attempt has started (the child is spawned); must not throw. */
   onStart?(info: StartInfo): void;
