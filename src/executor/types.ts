@@ -33,7 +33,10 @@ export interface Attempt {
   /** Added to the scheduler's own environment. */
   env: Record<string, string>;
   timeoutMs: number | null;
-  /** <home>/runs/<job>/<run>.log (directories are created); null keeps no file, only the tail. */
+  /**
+   * <home>/runs/<job>/<run>.log, created with its directories on the first
+   * byte of output (a run that prints nothing has no file); null keeps only the tail.
+   */
   outputPath: string | null;
   /** Bytes of output kept in the file; default 10 MB. */
   maxOutputBytes?: number;
@@ -70,6 +73,7 @@ export interface AttemptResult {
   outputTail: string;
   /** All bytes of output seen, also those not kept in the file. */
   outputBytes: number;
+  /** outputBytes > maxOutputBytes: the file holds the start and a marker, the tail the end. */
   outputTruncated: boolean;
   /** Why the job failed where no exit status says it: a spawn error, a function's error, a missing function. */
   error: string | null;
