@@ -77,8 +77,9 @@ export function table(header: string[], rows: string[][]): string[] {
 
 export function runDuration(run: Run): string {
   if (run.startedAt === null) return "-";
-  const end = run.finishedAt ?? Date.now();
-  return formatDuration(Math.max(0, end - run.startedAt));
+  const ms = Math.max(0, (run.finishedAt ?? Date.now()) - run.startedAt);
+  // Milliseconds matter for short runs only.
+  return formatDuration(ms >= 10_000 ? Math.round(ms / 1000) * 1000 : ms);
 }
 
 export function runRow(run: Run, timezone: string, withJob: boolean): string[] {

@@ -124,7 +124,9 @@ describe("import and export (subprocess)", () => {
     const r = box.cli(["import", seedFile()]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("2 added, 0 replaced, 0 unchanged (schedule.json schedule.json)");
+    expect(r.stdout).toContain(
+      "2 added, 0 replaced, 0 unchanged (schedule.json, read as the seed's schedule.json)",
+    );
     expect(box.jobs()).toMatchObject([
       { id: "job1", timeoutMs: 1_800_000, target: { path: join(box.scripts, "task.py") } },
       { id: "job2", timeoutMs: 300_000, schedule: "0 9 * * MON-FRI" },

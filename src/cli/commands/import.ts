@@ -83,7 +83,12 @@ export async function importJobs(file: string, options: ImportOptions): Promise<
   const summary = options.dryRun
     ? `dry run: ${n("add")} to add, ${n("replace")} to replace`
     : `${n("add")} added, ${n("replace")} replaced`;
-  println(`${summary}, ${n("unchanged")} unchanged (${parsed.format} ${name})`);
+  const read = {
+    "schedule.json": "the seed's schedule.json",
+    crontab: "a crontab",
+    export: "an export",
+  };
+  println(`${summary}, ${n("unchanged")} unchanged (${name}, read as ${read[parsed.format]})`);
 }
 
 async function readInput(file: string): Promise<string> {
