@@ -37,6 +37,14 @@ export interface Schedule {
 const WEEKLY = 0x10204081; // bits 0, 7, 14, 21, 28
 /** How far back a fall-back could still repeat the wall clock of an instant. */
 const MAX_SHIFT = MS_PER_DAY;
+/**
+ * A change of offset this far from both ends of a search cannot matter: its
+ * gap or overlap lies in wall time already known to hold no match (offsets
+ * stay within ±16 h, so 3 days clear them), and only the offset carries over.
+ * Skipping such changes keeps a search across decades ("0 0 0 1 1 * 2090")
+ * from stepping through, and probing, every year in between.
+ */
+const SKIP = 3 * MS_PER_DAY;
 /** Unbounded searches give up after this many years (only year-restricted or impossible patterns get there). */
 const SEARCH_YEARS = 400;
 
@@ -136,6 +144,11 @@ export class CronSchedule extends BaseSchedule {
       const candidate = w - off;
       const tr = zone.nextTransition(t, candidate);
       if (!tr) return candidate;
+      if (tr.at > t + SKIP && tr.at <= candidate - SKIP) {
+        t = candidate - SKIP;
+        off = zone.offsetAt(t);
+        continue;
+      }
       if (tr.after > tr.before) {
         // Spring forward: wall times [at+before, at+after) never happen.
         // A fixed-time job due in the gap fires once, as the gap ends.
@@ -170,6 +183,11 @@ export class CronSchedule extends BaseSchedule {
       // Look back past the candidate so that a fall-back just before it is seen.
       const tr = zone.prevTransition(t, candidate - MAX_SHIFT);
       if (!tr) return candidate;
+      if (tr.at < t - SKIP && tr.at > candidate + SKIP) {
+        t = candidate + SKIP;
+        off = zone.offsetAt(t);
+        continue;
+      }
       if (tr.at <= candidate) {
         // Same period as t; unless a fixed-time job meets wall time repeated
         // by the fall-back that began the period, the candidate stands.

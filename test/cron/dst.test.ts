@@ -137,6 +137,31 @@ describe("America/New_York", () => {
     ]);
   });
 
+  it("applies the rules decades ahead, across every change in between", () => {
+    // A search from 2026 to 2090 passes 128 changes; those far from both
+    // ends only carry the offset (schedule.ts SKIP), the last one still counts.
+    expect(change(NY, "2090-03-12T07:00:00Z")).toEqual([
+      "2090-03-12T01:59:59-05:00",
+      "2090-03-12T03:00:00-04:00",
+    ]);
+    const from = ms("2026-01-01T00:00:00Z");
+    const to = ms("2091-01-01T00:00:00Z");
+    const cases: Array<[string, string]> = [
+      ["0 0 0 1 1 * 2090", "2090-01-01T05:00:00Z"], // EST
+      ["0 30 2 12 3 * 2090", "2090-03-12T07:00:00Z"], // in the gap: 03:00 EDT
+      ["0 30 1 5 11 * 2090", "2090-11-05T05:30:00Z"], // first 01:30, EDT
+      ["* 30 1 5 11 * 2090", "2090-11-05T05:30:00Z"],
+    ];
+    for (const [expression, at] of cases) {
+      const s = parseSchedule(expression, { timezone: NY });
+      expect(iso(s.next(from)), expression).toBe(at);
+      if (!expression.startsWith("*")) expect(iso(s.prev(to)), expression).toBe(at);
+    }
+    // The last second of the wildcard-seconds job is in the first 01:30 too.
+    const secs = parseSchedule("* 30 1 5 11 * 2090", { timezone: NY });
+    expect(iso(secs.prev(to))).toBe("2090-11-05T05:30:59Z");
+  });
+
   it("does not move @every with DST", () => {
     expect(fires("@every 1h", NY, "2024-03-10T05:30:00Z", 3)).toEqual([
       "2024-03-10T06:00:00Z",
