@@ -123,7 +123,7 @@ function buildCron(
   // An expression no calendar date can match ("0 0 30 2 *") is an error
   // now, not a job that silently never runs. The search is on the naive
   // calendar, so the zone does not matter.
-  if (schedule.nextWall(wallMs(1970, 1, 1)) < 0) {
+  if (Number.isNaN(schedule.nextWall(wallMs(1970, 1, 1)))) {
     fail(
       expression,
       `"${expression}" can never fire: no date matches its day-of-month, month${parts.length === 7 ? ", year" : ""} and day-of-week fields together`,

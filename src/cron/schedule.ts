@@ -45,6 +45,18 @@ const MAX_SHIFT = MS_PER_DAY;
  * from stepping through, and probing, every year in between.
  */
 const SKIP = 3 * MS_PER_DAY;
+/**
+ * The instants the engine answers for, about ±272,000 years: inside the
+ * range of Date (±8.64e15 ms), with a year to spare for the zone table of
+ * the last year (Intl throws beyond it).
+ */
+const LIMIT = 8.6e15;
+/**
+ * "No match" from nextWall/prevWall. Not -1: wall times before 1970 are
+ * negative (next(0) in New York searches from 1969-12-31T19:00 wall time,
+ * and a -1 sentinel made it return null).
+ */
+const NONE = Number.NaN;
 /** Unbounded searches give up after this many years (only year-restricted or impossible patterns get there). */
 const SEARCH_YEARS = 400;
 
@@ -112,12 +124,12 @@ export class CronSchedule extends BaseSchedule {
   }
 
   next(afterMs: number): number | null {
+    if (!(afterMs >= -LIMIT && afterMs < LIMIT)) return null;
     let t = Math.floor(afterMs / 1000) * 1000 + 1000; // slots fall on whole seconds
-    if (!Number.isFinite(t)) return null;
     const zone = this.#zone;
     if (zone.isUtc) {
       const w = this.nextWall(t);
-      return w < 0 ? null : w;
+      return Number.isNaN(w) || w > LIMIT ? null : w;
     }
     // Within one offset period, wall time and instants move together. Search
     // the wall clock of the period that holds t; if the match lies past the
@@ -137,11 +149,12 @@ export class CronSchedule extends BaseSchedule {
       const tr = zone.prevTransition(t, t - MAX_SHIFT);
       if (tr && tr.before > tr.after) from = Math.max(from, tr.at + tr.before);
     }
-    let w = -1;
+    let w = Number.NEGATIVE_INFINITY;
     for (;;) {
       if (w < from) w = this.nextWall(from);
-      if (w < 0) return null;
+      if (Number.isNaN(w)) return null;
       const candidate = w - off;
+      if (candidate > LIMIT) return null;
       const tr = zone.nextTransition(t, candidate);
       if (!tr) return candidate;
       if (tr.at > t + SKIP && tr.at <= candidate - SKIP) {
@@ -158,7 +171,7 @@ export class CronSchedule extends BaseSchedule {
         // Fall back: wall times [at+after, at+before) happen twice. Wildcard
         // jobs fire in both; fixed-time jobs only in the first.
         from = this.wildcard ? tr.at + tr.after : Math.max(w, tr.at + tr.before);
-        if (from < w) w = -1;
+        if (from < w) w = Number.NEGATIVE_INFINITY;
       }
       off = tr.after;
       t = tr.at;
@@ -166,20 +179,21 @@ export class CronSchedule extends BaseSchedule {
   }
 
   prev(beforeMs: number): number | null {
+    if (!(beforeMs > -LIMIT && beforeMs <= LIMIT)) return null;
     let t = Math.ceil(beforeMs / 1000) * 1000 - 1000;
-    if (!Number.isFinite(t)) return null;
     const zone = this.#zone;
     if (zone.isUtc) {
       const w = this.prevWall(t);
-      return w < 0 ? null : w;
+      return Number.isNaN(w) || w < -LIMIT ? null : w;
     }
     let off = zone.offsetAt(t);
     let to = t + off;
     let w = Number.POSITIVE_INFINITY;
     for (;;) {
       if (w > to) w = this.prevWall(to);
-      if (w < 0) return null;
+      if (Number.isNaN(w)) return null;
       const candidate = w - off;
+      if (candidate < -LIMIT) return null;
       // Look back past the candidate so that a fall-back just before it is seen.
       const tr = zone.prevTransition(t, candidate - MAX_SHIFT);
       if (!tr) return candidate;
@@ -210,7 +224,7 @@ export class CronSchedule extends BaseSchedule {
 
   /**
    * The first matching wall time at or after `from` (wall milliseconds, a
-   * whole second), or -1. Steps over civil fields with bit masks; no Date.
+   * whole second), or NaN (NONE). Steps over civil fields with bit masks; no Date.
    */
   nextWall(from: number): number {
     const f = this.#f;
@@ -226,10 +240,10 @@ export class CronSchedule extends BaseSchedule {
     let s = sod - mi * 60;
     const limit = f.years ? YEAR_MAX : y + SEARCH_YEARS;
     for (;;) {
-      if (y > limit) return -1;
+      if (y > limit) return NONE;
       if (f.years && !hasYear(f.years, y)) {
         const ny = nextYear(f.years, y);
-        if (ny < 0) return -1;
+        if (ny < 0) return NONE;
         y = ny;
         mo = 1;
         d = 1;
@@ -288,7 +302,7 @@ export class CronSchedule extends BaseSchedule {
     }
   }
 
-  /** The last matching wall time at or before `to` (a whole second), or -1. */
+  /** The last matching wall time at or before `to` (a whole second), or NaN (NONE). */
   prevWall(to: number): number {
     const f = this.#f;
     const days = Math.floor(to / MS_PER_DAY);
@@ -303,10 +317,10 @@ export class CronSchedule extends BaseSchedule {
     let s = sod - mi * 60;
     const limit = f.years ? YEAR_MIN : y - SEARCH_YEARS;
     for (;;) {
-      if (y < limit) return -1;
+      if (y < limit) return NONE;
       if (f.years && !hasYear(f.years, y)) {
         const py = prevYear(f.years, y);
-        if (py < 0) return -1;
+        if (py < 0) return NONE;
         y = py;
         mo = 12;
         d = 31;
@@ -448,13 +462,13 @@ export class EverySchedule extends BaseSchedule {
   next(afterMs: number): number | null {
     const d = this.intervalMs;
     const t = (Math.floor(afterMs / d) + 1) * d;
-    return Number.isFinite(t) ? t : null;
+    return Math.abs(t) <= LIMIT ? t : null;
   }
 
   prev(beforeMs: number): number | null {
     const d = this.intervalMs;
     const t = (Math.ceil(beforeMs / d) - 1) * d;
-    return Number.isFinite(t) ? t : null;
+    return Math.abs(t) <= LIMIT ? t : null;
   }
 }
 

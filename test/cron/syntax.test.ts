@@ -512,6 +512,26 @@ describe("next, prev, nextN and match", () => {
   it("returns null for instants it cannot search from", () => {
     expect(noon.next(Number.NaN)).toBeNull();
     expect(noon.prev(Number.POSITIVE_INFINITY)).toBeNull();
+    // Beyond Date's range (±8.64e15 ms), in a zone too: null, not a RangeError from Intl.
+    const ny = parseSchedule("0 0 * * *", { timezone: "America/New_York" });
+    for (const s of [noon, ny, parseSchedule("@every 1h", { timezone: "UTC" })]) {
+      expect(s.next(8.64e15)).toBeNull();
+      expect(s.next(1e17)).toBeNull();
+      expect(s.prev(-8.64e15)).toBeNull();
+      expect(s.prev(-1e17)).toBeNull();
+    }
+    expect(ny.next(8.5e15)).toBeGreaterThan(8.5e15);
+  });
+
+  it("answers before 1970 (regression: a -1 sentinel read negative times as none)", () => {
+    // Midnight UTC on 1970-01-01 is 19:00 the day before in New York: the
+    // search started at a negative wall time and next(0) returned null.
+    const hourly = parseSchedule("0 * * * *", { timezone: "America/New_York" });
+    expect(iso(hourly.next(0))).toBe("1970-01-01T01:00:00Z");
+    expect(iso(hourly.prev(0))).toBe("1969-12-31T23:00:00Z");
+    const yearly = parseSchedule("@yearly", { timezone: "UTC" });
+    expect(iso(yearly.next(ms("1968-06-01T00:00:00Z")))).toBe("1969-01-01T00:00:00Z");
+    expect(iso(yearly.prev(ms("1969-06-01T00:00:00Z")))).toBe("1969-01-01T00:00:00Z");
   });
 
   it("classifies jobs as Vixie cron does for DST", () => {
