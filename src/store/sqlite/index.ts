@@ -185,6 +185,24 @@ export class SqliteStore implements Store {
     });
   }
 
+  /** The settings of the connection, as SQLite reports them (for tests and diagnostics). */
+  connectionInfo(): {
+    journalMode: string;
+    foreignKeys: boolean;
+    busyTimeoutMs: number;
+    synchronous: string;
+  } {
+    return this.#do(() => ({
+      journalMode: String(this.#db.pragma("journal_mode", { simple: true })),
+      foreignKeys: this.#db.pragma("foreign_keys", { simple: true }) === 1,
+      busyTimeoutMs: Number(this.#db.pragma("busy_timeout", { simple: true })),
+      synchronous:
+        ["off", "normal", "full", "extra"][
+          Number(this.#db.pragma("synchronous", { simple: true }))
+        ] ?? "unknown",
+    }));
+  }
+
   /** The query plan of listRuns (for tests that keep the indexes honest). */
   explainListRuns(query?: RunQuery): string[] {
     const q = normalizeRunQuery(query);

@@ -1,4 +1,15 @@
-import { closeSync, fchmodSync, mkdirSync, openSync, readSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+} from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SchedulerError } from "../../errors.js";
@@ -8,6 +19,12 @@ import { APPLICATION_ID, MIGRATIONS, type Migration } from "./migrations.js";
 // file before we know it is a SQLite database of ours and not from a newer
 // version — switching to WAL alone rewrites the header — so the checks come
 // first, from the raw header bytes, and again through SQLite.
+//
+// A new file is built complete (mode 0600, WAL, migrated) under a temporary
+// name and linked into place, so that of 50 CLI processes started at once on
+// a fresh home one creates it and the others only ever see a finished store.
+// (Switching a shared file to WAL fails with SQLITE_BUSY without waiting for
+// the busy timeout, so it must not happen under contention.)
 
 export interface OpenOptions {
   /** How long a statement waits for another process's lock. */
@@ -26,7 +43,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const inMemory = path === ":memory:";
   if (!inMemory) {
-    createIfMissing(path);
+    createIfMissing(path, migrations);
     checkHeader(path, latest);
   }
 
@@ -38,11 +55,16 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
   }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(busyTimeoutMs))}`);
-    const version = db.pragma("user_version", { simple: true }) as number;
-    const appId = db.pragma("application_id", { simple: true }) as number;
-    // Reading the schema parses sqlite_master: a damaged first page shows here.
-    const objects = (db.prepare("SELECT count(*) AS n FROM sqlite_master").get() as { n: number })
-      .n;
+    // One statement, so one snapshot: another process may be migrating the
+    // file right now. Counting sqlite_master parses the schema, so a damaged
+    // first page shows here.
+    const { version, appId, objects } = db
+      .prepare(
+        "SELECT (SELECT user_version FROM pragma_user_version) AS version, " +
+          "(SELECT application_id FROM pragma_application_id) AS appId, " +
+          "(SELECT count(*) FROM sqlite_master) AS objects",
+      )
+      .get() as { version: number; appId: number; objects: number };
     if (version > latest) throw tooNew(path, version, latest);
     if ((appId !== 0 && appId !== APPLICATION_ID) || (version === 0 && objects > 0)) {
       throw notOurs(path);
@@ -50,7 +72,10 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     // WAL: readers never wait for the writer, and one writer at a time waits
     // (busy_timeout) instead of failing. NORMAL is durable across a crash of
     // the process; only a power cut may lose the last commits.
-    db.pragma("journal_mode = WAL");
+    if (db.pragma("journal_mode", { simple: true }) !== "wal") {
+      // Only an empty file, or a store made by something else than us.
+      untilNotBusy(busyTimeoutMs, () => db.pragma("journal_mode = WAL"));
+    }
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
     if (version < latest) migrate(db, path, migrations);
@@ -75,24 +100,61 @@ function migrate(db: Database.Database, path: string, migrations: readonly Migra
   }).immediate();
 }
 
-/** Creates the file with mode 0600 unless it exists (SQLite would create it 0644). */
-function createIfMissing(path: string): void {
+/** Creates a store at `path` unless a file is there, atomically (see above). */
+function createIfMissing(path: string, migrations: readonly Migration[]): void {
+  if (existsSync(path)) return;
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.new`;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    const fd = openSync(path, "wx", 0o600);
+    const fd = openSync(temp, "wx", 0o600);
     try {
-      fchmodSync(fd, 0o600); // whatever the umask
+      fchmodSync(fd, 0o600); // whatever the umask; -wal and -shm files inherit it
     } finally {
       closeSync(fd);
     }
+    const db = new Database(temp, { fileMustExist: true });
+    try {
+      db.pragma("journal_mode = WAL");
+      migrate(db, temp, migrations);
+    } finally {
+      db.close(); // checkpoints: the file alone now holds everything
+    }
+    try {
+      linkSync(temp, path); // fails if another process was first, unlike rename
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EEXIST") return;
+      // A file system without hard links: rename, which cannot refuse to replace.
+      if ((code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") && !existsSync(path)) {
+        renameSync(temp, path);
+        return;
+      }
+      throw err;
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "EEXIST") return;
     throw new SchedulerError(
       "E_STORE",
       `cannot create the store "${path}": ${(err as Error).message}`,
       { path },
       { cause: err },
     );
+  } finally {
+    for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(temp + suffix, { force: true });
+  }
+}
+
+/** Retries `fn` while SQLite reports SQLITE_BUSY without having waited itself. */
+function untilNotBusy<T>(timeoutMs: number, fn: () => T): T {
+  const deadline = Date.now() + timeoutMs;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (;;) {
+    try {
+      return fn();
+    } catch (err) {
+      const code = String((err as { code?: unknown }).code ?? "");
+      if (!code.startsWith("SQLITE_BUSY") || Date.now() >= deadline) throw err;
+      Atomics.wait(pause, 0, 0, 10 + Math.random() * 40);
+    }
   }
 }
 
