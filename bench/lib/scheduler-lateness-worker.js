@@ -1,0 +1,144 @@
+// Worker of bench/scheduler-lateness.js: `jobs` jobs firing every second in
+// one library (or bare setTimeout timers aimed at the same instants); records
+// when each call starts and measures the process's CPU time while they fire.
+//
+// Times: the wall clock is read as performance.now() plus an offset taken
+// when Date.now() ticks over (so to a few µs, where Date.now() has 1 ms
+// steps); the offset is taken again at the end and the drift reported.
+// "Early" is judged by Date.now() itself, the clock the schedulers read:
+// a call is early when Date.now() is still before its slot.
+import { CONTENDERS } from "./contenders.js";
+
+const EVERY_SECOND = "* * * * * *";
+/**
+ * A library that does not say which slot it is running gets the call
+ * attributed by time: to the whole second at or before it, unless it comes
+ * less than this before the next one (timers fire up to ~1.5 ms early). So
+ * lateness from -50 ms to +950 ms is attributed right; a call later than
+ * that counts for the next slot (a missed slot and a duplicate show it).
+ */
+const EARLY_TOLERANCE_MS = 50;
+/** Calls are waited for this long after the last slot of the window. */
+const LATE_MS = 1500;
+
+export default async function lateness({ library, jobs, seconds, store }) {
+  // node-cron and cron warn on the console at every late fire: count instead of print.
+  let warnings = 0;
+  console.warn = () => {
+    warnings++;
+  };
+  const capacity = jobs * (seconds + 8);
+  const callJob = new Int32Array(capacity);
+  const callAt = new Float64Array(capacity);
+  const callNow = new Float64Array(capacity);
+  const callSlot = new Float64Array(capacity);
+  let calls = 0;
+  let offset = calibrate();
+  const record = (job, slot) => {
+    const at = performance.now();
+    if (calls >= capacity) return;
+    callJob[calls] = job;
+    callAt[calls] = at;
+    callNow[calls] = Date.now();
+    callSlot[calls] = slot ?? Number.NaN;
+    calls++;
+  };
+
+  let stop;
+  if (library === "setTimeout") {
+    stop = bareTimers(jobs, record);
+  } else {
+    const contender = await CONTENDERS[library]({ store });
+    for (let j = 0; j < jobs; j++)
+      contender.add(`job-${j}`, EVERY_SECOND, (slot) => record(j, slot));
+    await contender.settle?.();
+    await contender.start?.();
+    stop = () => contender.stop();
+  }
+
+  // One whole slot to settle in, then the window [first, last].
+  const first = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+  const last = first + (seconds - 1) * 1000;
+  await sleepUntil(first - 500);
+  const cpuStart = process.cpuUsage();
+  await sleepUntil(last + 500);
+  const cpu = process.cpuUsage(cpuStart);
+  await sleepUntil(last + LATE_MS);
+  const drift = calibrate() - offset;
+  await stop();
+  offset += drift / 2;
+
+  // Count calls per (job, slot); lateness of those in the window.
+  const slots = seconds;
+  const counts = new Uint16Array(jobs * slots);
+  const late = [];
+  let early = 0;
+  let reportedMismatch = 0;
+  for (let i = 0; i < calls; i++) {
+    const wall = callAt[i] + offset;
+    const byTime = Math.floor((wall + EARLY_TOLERANCE_MS) / 1000) * 1000;
+    const reported = callSlot[i];
+    const slot = Number.isNaN(reported) ? byTime : reported;
+    if (!Number.isNaN(reported) && reported !== byTime) reportedMismatch++;
+    if (slot < first || slot > last) continue;
+    counts[callJob[i] * slots + (slot - first) / 1000]++;
+    late.push(wall - slot);
+    if (callNow[i] < slot) early++;
+  }
+  let missed = 0;
+  let duplicates = 0;
+  for (const c of counts) {
+    if (c === 0) missed++;
+    else duplicates += c - 1;
+  }
+  return {
+    library,
+    store: store ?? null,
+    jobs,
+    seconds,
+    expected: jobs * slots,
+    lateMs: Float64Array.from(late),
+    early,
+    missed,
+    duplicates,
+    reportedMismatch,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    driftMs: drift,
+    warnings,
+  };
+}
+
+/** One timer per job per second, each aimed at the next whole second after its last one. */
+function bareTimers(jobs, record) {
+  const timers = new Array(jobs);
+  let stopped = false;
+  const arm = (job, slot) => {
+    timers[job] = setTimeout(() => {
+      if (stopped) return;
+      record(job, slot);
+      arm(job, slot + 1000);
+    }, slot - Date.now());
+  };
+  const firstSlot = Math.floor(Date.now() / 1000) * 1000 + 1000;
+  for (let j = 0; j < jobs; j++) arm(j, firstSlot);
+  return () => {
+    stopped = true;
+    for (const t of timers) clearTimeout(t);
+  };
+}
+
+/** performance.now() → wall-clock offset, read where Date.now() ticks over. */
+function calibrate() {
+  const d0 = Date.now();
+  let d = d0;
+  let p = 0;
+  while (d === d0) {
+    p = performance.now();
+    d = Date.now();
+  }
+  return d - p;
+}
+
+function sleepUntil(wallMs) {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, wallMs - Date.now())));
+}

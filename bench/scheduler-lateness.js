@@ -1,0 +1,201 @@
+// Dispatch lateness: 1,000 jobs firing every second; how late each call of
+// the job's function starts after its slot, whether any slot is missed,
+// doubled or run early, and the CPU the process spends meanwhile.
+//
+// Each contender runs in a process of its own, one after another (two cores:
+// running them side by side would measure the contention). Round 1 runs
+// every contender for ROUND_S seconds; round 2 runs bare setTimeout and ours
+// (memory store) again, in reverse order, so the pair most goals compare
+// gets twice the samples and load on the machine at any one moment is
+// spread over both.
+import os from "node:os";
+import { PEERS } from "./lib/contenders.js";
+import { code, table } from "./lib/markdown.js";
+import { formatRatio } from "./lib/measure.js";
+import { versionOf } from "./lib/packages.js";
+import { runWorker } from "./lib/subprocess.js";
+
+const JOBS = 1000;
+const ROUND_S = 10;
+const worker = new URL("./lib/scheduler-lateness-worker.js", import.meta.url).pathname;
+
+const ROWS = [
+  { key: "setTimeout", library: "setTimeout", label: "bare `setTimeout` (baseline)" },
+  { key: "ours", library: "ours", store: "memory", label: "ours, memory store" },
+  { key: "ours-sqlite", library: "ours", store: "sqlite", label: "ours, SQLite store" },
+  ...PEERS.map((p) => ({ key: p, library: p, label: `${p} ${versionOf(p)}` })),
+];
+const TWICE = new Set(["setTimeout", "ours"]);
+
+export default async function schedulerLateness() {
+  const load = os.loadavg()[0];
+  const runs = new Map(ROWS.map((r) => [r.key, []]));
+  const failures = new Map();
+  const order = [...ROWS, ...ROWS.filter((r) => TWICE.has(r.key)).reverse()];
+  for (const row of order) {
+    process.stderr.write(`  ${row.key}: ${ROUND_S} s…\n`);
+    const outcome = await runWorker(
+      worker,
+      { library: row.library, store: row.store, jobs: JOBS, seconds: ROUND_S },
+      { timeoutMs: (ROUND_S + 60) * 1000 },
+    );
+    if (outcome.ok) runs.get(row.key).push(outcome.result);
+    else failures.set(row.key, outcome.error.split("\n")[0]);
+  }
+  const stats = new Map();
+  for (const row of ROWS) {
+    const done = runs.get(row.key);
+    if (done.length) stats.set(row.key, summarize(done));
+  }
+  return report(stats, failures, load);
+}
+
+function summarize(results) {
+  const late = Float64Array.from(results.flatMap((r) => [...r.lateMs])).sort();
+  const sum = (key) => results.reduce((n, r) => n + r[key], 0);
+  const q = (p) => late[Math.min(late.length - 1, Math.floor(p * late.length))];
+  const seconds = sum("seconds");
+  return {
+    seconds,
+    expected: sum("expected"),
+    calls: late.length,
+    min: late[0],
+    p50: q(0.5),
+    p99: q(0.99),
+    max: late[late.length - 1],
+    early: sum("early"),
+    missed: sum("missed"),
+    duplicates: sum("duplicates"),
+    cpuPerS: sum("cpuMs") / seconds,
+    warnings: sum("warnings"),
+    drift: Math.max(...results.map((r) => Math.abs(r.driftMs))),
+  };
+}
+
+const ms = (v) => (v === undefined ? "–" : `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ms`);
+
+function report(stats, failures, load) {
+  const bare = stats.get("setTimeout");
+  const rows = ROWS.map((row) => {
+    const s = stats.get(row.key);
+    if (!s) return [row.label, `failed: ${failures.get(row.key) ?? "no result"}`];
+    return [
+      row.label,
+      s.seconds,
+      s.expected,
+      s.calls,
+      ms(s.p50),
+      ms(s.p99),
+      ms(s.max),
+      ms(s.min),
+      s.early,
+      s.missed,
+      s.duplicates,
+      ms(s.cpuPerS),
+      bare ? formatRatio(s.p99 / bare.p99) : "–",
+      bare ? formatRatio(s.cpuPerS / bare.cpuPerS) : "–",
+      s.warnings,
+    ];
+  });
+  const goals = [];
+  for (const key of ["ours", "ours-sqlite"]) {
+    const s = stats.get(key);
+    const label = key === "ours" ? "memory store" : "SQLite store";
+    goals.push(
+      {
+        name: `never early (${label}): calls starting before their slot by Date.now()`,
+        target: "0",
+        actual: s ? `${s.early} (earliest ${ms(s.min)} against the slot)` : "no result",
+        met: !!s && s.early === 0,
+      },
+      {
+        name: `no missed or duplicate fire (${label})`,
+        target: "0 and 0",
+        actual: s ? `${s.missed} missed, ${s.duplicates} duplicates of ${s.expected}` : "no result",
+        met: !!s && s.missed === 0 && s.duplicates === 0,
+      },
+    );
+  }
+  const ours = stats.get("ours");
+  const sqlite = stats.get("ours-sqlite");
+  const peers = PEERS.filter((p) => stats.has(p)).map((p) => [p, stats.get(p)]);
+  const bestPeer = peers.reduce((a, b) => (b[1].p99 < a[1].p99 ? b : a), peers[0]);
+  goals.push(
+    ratioGoal("p99 lateness vs bare setTimeout (memory store)", ours, bare, "p99", 1.5, ms),
+    ratioGoal("p99 lateness vs bare setTimeout (SQLite store)", sqlite, bare, "p99", 1.5, ms),
+    ratioGoal("CPU per second vs bare setTimeout (memory store)", ours, bare, "cpuPerS", 2, ms),
+    ratioGoal("CPU per second vs bare setTimeout (SQLite store)", sqlite, bare, "cpuPerS", 2, ms),
+    {
+      name: "p99 lateness better than every peer (memory store)",
+      target: "below the best peer's p99",
+      actual:
+        ours && bestPeer
+          ? `${ms(ours.p99)} vs ${bestPeer[0]} ${ms(bestPeer[1].p99)} (best peer)`
+          : "no result",
+      met: !!ours && !!bestPeer && peers.every(([, p]) => ours.p99 < p.p99),
+    },
+  );
+
+  const markdown = [
+    `${JOBS} jobs, each \`* * * * * *\` with a function that records when it was called. Lateness is`,
+    "the call's start minus its slot (the whole second it was due): the wall clock is read as",
+    "`performance.now()` plus an offset taken where `Date.now()` ticks over, so it resolves µs; the drift",
+    "of that offset over a run is at most",
+    `${ms(Math.max(...[...stats.values()].map((s) => s.drift)))}. A call belongs to the slot the library`,
+    "says it is running where it says (ours: `scheduledAt`; node-cron: `context.date`), else to the whole",
+    "second at or before it unless it comes within 50 ms before the next (croner, cron and toad-scheduler",
+    "do not say; lateness from -50 ms to +950 ms is attributed right, a later call counts for the next",
+    "slot). *Early* counts calls where `Date.now()` (the clock all of them read) was still before",
+    "the slot; *missed* counts (job, slot) pairs in the window without a call, *duplicates* the extra",
+    "calls. CPU is the process's user + system time during the window, per second.",
+    "",
+    `Every contender runs in a process of its own, one after another, ${ROUND_S} s of slots each (after one`,
+    "slot to settle in). Bare `setTimeout` (one timer per job, re-armed each second for the next whole",
+    "second after its last slot) and ours on the memory store run a second round in reverse order, so",
+    `they have ${2 * ROUND_S} s each and the comparison most goals make is spread over the run's time. Ours:`,
+    '`createScheduler({ store, pollMs: null })`, jobs added with `run`, default policies (overlap "skip",',
+    'catch-up "once"); the SQLite store is a fresh file in a temp dir (WAL, as the daemon uses it).',
+    `Peers: croner \`new Cron(expr, fn)\`, node-cron \`schedule(expr, fn)\`, cron`,
+    "`CronJob.from({ cronTime, onTick, start: true })`, toad-scheduler `addCronJob(new CronJob(…))` (croner",
+    "inside). Their console warnings about late fires are counted, not printed.",
+    "",
+    `The machine's load average was ${load.toFixed(1)} when the scenario started (${os.cpus().length} cores):`,
+    "lateness is wall-clock time, so load from elsewhere shows in every row; compare rows, not runs.",
+    "",
+    table(
+      [
+        "Contender",
+        "s",
+        "fires due",
+        "calls",
+        "p50",
+        "p99",
+        "max",
+        "min",
+        "early",
+        "missed",
+        "dup.",
+        "CPU / s",
+        "p99 / bare",
+        "CPU / bare",
+        "warnings",
+      ],
+      rows,
+      "lrrrrrrrrrrrrrr",
+    ),
+    "",
+    `Expression: ${code("* * * * * *")}.`,
+  ].join("\n");
+  return { title: "Scheduler: dispatch lateness", markdown, goals };
+}
+
+function ratioGoal(name, ours, bare, key, limit, format) {
+  if (!ours || !bare) return { name, target: `≤ ${limit}×`, actual: "no result", met: false };
+  const ratio = ours[key] / bare[key];
+  return {
+    name,
+    target: `≤ ${limit}×`,
+    actual: `${formatRatio(ratio)} (${format(ours[key])} vs ${format(bare[key])})`,
+    met: ratio <= limit,
+  };
+}
