@@ -16,21 +16,13 @@ import {
   type JobInput,
   type JobTarget,
   OVERLAP_POLICIES,
+  SCRIPT_INTERPRETERS,
 } from "./model.js";
 
 export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const MAX_RETRIES = 100;
 export const DEFAULT_RETRY_BACKOFF_MS = 10_000;
-
-/** Scripts with these extensions run with an interpreter; any other file must be executable. */
-export const SCRIPT_INTERPRETERS: Readonly<Record<string, string>> = {
-  ".py": "python3",
-  ".sh": "bash",
-  ".js": "node",
-  ".mjs": "node",
-  ".cjs": "node",
-};
 
 /** How each field was called where the user typed it, e.g. { timeout: "--interval" }. */
 export type InputLabels = Partial<Record<keyof JobInput, string>>;

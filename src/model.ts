@@ -9,6 +9,18 @@ export type CatchUpPolicy = "skip" | "once" | "all";
 export const OVERLAP_POLICIES: readonly OverlapPolicy[] = ["skip", "allow", "queue", "replace"];
 export const CATCH_UP_POLICIES: readonly CatchUpPolicy[] = ["skip", "once", "all"];
 
+/**
+ * Scripts with these extensions run with an interpreter ("node" is the node
+ * running the scheduler); any other file must be executable.
+ */
+export const SCRIPT_INTERPRETERS: Readonly<Record<string, "python3" | "bash" | "node">> = {
+  ".py": "python3",
+  ".sh": "bash",
+  ".js": "node",
+  ".mjs": "node",
+  ".cjs": "node",
+};
+
 /** What a job runs. Only "function" is not stored by value: it names a function registered in the process. */
 export type JobTarget =
   | { type: "script"; path: string; args: string[] }

@@ -1,7 +1,7 @@
 // From a job's target to the argv that is spawned, and the run's environment.
 
 import { extname } from "node:path";
-import type { JobTarget } from "../model.js";
+import { type JobTarget, SCRIPT_INTERPRETERS } from "../model.js";
 import type { Attempt } from "./types.js";
 
 export interface Argv {
@@ -9,21 +9,18 @@ export interface Argv {
   args: string[];
 }
 
-/** Scripts run with their interpreter by extension; any other file is executed itself. */
-const INTERPRETERS: Readonly<Record<string, () => string>> = {
-  ".py": () => "python3",
-  ".sh": () => "bash",
-  ".js": () => process.execPath,
-  ".mjs": () => process.execPath,
-  ".cjs": () => process.execPath,
-};
-
 /** The argv of a process target; null for a function target. No shell unless the target is one. */
 export function argvOf(target: JobTarget): Argv | null {
   switch (target.type) {
     case "script": {
-      const interpreter = INTERPRETERS[extname(target.path).toLowerCase()];
-      if (interpreter) return { file: interpreter(), args: [target.path, ...target.args] };
+      // Scripts run with their interpreter by extension; any other file is executed itself.
+      const interpreter = SCRIPT_INTERPRETERS[extname(target.path).toLowerCase()];
+      if (interpreter) {
+        return {
+          file: interpreter === "node" ? process.execPath : interpreter,
+          args: [target.path, ...target.args],
+        };
+      }
       // A bare name would be looked up in PATH; a script is a file, relative to the cwd.
       const file = target.path.includes("/") ? target.path : `./${target.path}`;
       return { file, args: target.args };
