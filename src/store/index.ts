@@ -36,7 +36,9 @@ export async function openStore(spec: string, options: OpenStoreOptions = {}): P
   if (scheme === "sqlite") {
     // sqlite:/abs/path, sqlite:rel/path, and the URL-ish sqlite:///abs/path.
     const path = text.slice("sqlite:".length).replace(/^\/\/(?=\/)/, "");
-    if (path === "") throw new SchedulerError("E_USAGE", `store "${text}": no file path`, { spec });
+    if (path === "") {
+      throw new SchedulerError("E_USAGE", `store "${text}": no file path; ${ALLOWED}`, { spec });
+    }
     return openSqlite(path, options);
   }
   if (scheme === "postgres" || scheme === "postgresql") {

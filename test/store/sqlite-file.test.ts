@@ -2,7 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "n
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { SqliteStore } from "../../src/store/sqlite/index.js";
+import { SqliteStore, UNFINISHED_RUNS } from "../../src/store/sqlite/index.js";
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/migrations.js";
 import { makeJob, makeRun, T0 } from "./fixtures.js";
 import { tempDir } from "./tmp.js";
@@ -260,6 +260,11 @@ describe("sqlite store file", () => {
       const plan = store.explainListRuns(query);
       expect(ok(plan), `${JSON.stringify(query)}: ${plan.join(" / ")}`).toBe(true);
     }
+    // Crash recovery reads the few unfinished runs, never all of them.
+    expect(store.explain(UNFINISHED_RUNS).join()).toContain("INDEX runs_unfinished");
+    expect(store.explain(`${UNFINISHED_RUNS} AND node = ?`, "n").join()).toContain(
+      "INDEX runs_unfinished (node=?)",
+    );
     await store.close();
   });
 });

@@ -10,8 +10,9 @@ import {
   renameSync,
   rmSync,
 } from "node:fs";
-import { dirname } from "node:path";
-import Database from "better-sqlite3";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type Database from "better-sqlite3";
 import { SchedulerError } from "../../errors.js";
 import { APPLICATION_ID, MIGRATIONS, type Migration } from "./migrations.js";
 
@@ -37,6 +38,33 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 const HEADER = Buffer.from("SQLite format 3\u0000", "latin1");
 
+// Loading better-sqlite3 is most of what opening a store costs a CLI process
+// (create_cron is timed against a bare `node`): require() skips the ESM
+// loader's scan of a CommonJS module, and naming the addon file skips the
+// `bindings` package's search for it.
+const require = createRequire(import.meta.url);
+let sqlite: { Database: typeof Database; nativeBinding: string | undefined } | undefined;
+
+function loadSqlite(): NonNullable<typeof sqlite> {
+  if (!sqlite) {
+    const Database = require("better-sqlite3") as typeof import("better-sqlite3");
+    const addon = join(
+      dirname(require.resolve("better-sqlite3")),
+      "..",
+      "build",
+      "Release",
+      "better_sqlite3.node",
+    );
+    sqlite = { Database, nativeBinding: existsSync(addon) ? addon : undefined };
+  }
+  return sqlite;
+}
+
+function connect(path: string, fileMustExist: boolean): Database.Database {
+  const { Database, nativeBinding } = loadSqlite();
+  return new Database(path, { fileMustExist, ...(nativeBinding ? { nativeBinding } : {}) });
+}
+
 export function openDatabase(path: string, options: OpenOptions = {}): Database.Database {
   const migrations = options.migrations ?? MIGRATIONS;
   const latest = migrations.length;
@@ -49,7 +77,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
 
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: !inMemory });
+    db = connect(path, !inMemory);
   } catch (err) {
     throw storeError(err, path);
   }
@@ -112,7 +140,7 @@ function createIfMissing(path: string, migrations: readonly Migration[]): void {
     } finally {
       closeSync(fd);
     }
-    const db = new Database(temp, { fileMustExist: true });
+    const db = connect(temp, true);
     try {
       db.pragma("journal_mode = WAL");
       migrate(db, temp, migrations);
