@@ -1,5 +1,6 @@
-// A child process that works on a store file, for the tests in
-// processes.test.ts: node worker.mjs <compiled src dir> <command> <json args>.
+// A child process that works on a store, for the tests in
+// shared-contract.ts: node worker.mjs <compiled src dir> <command> <json args>,
+// where the args name the store by its spec (as openStore takes it).
 // It prints "ready" once it waits for "go" on stdin, and its result as the
 // last line of JSON.
 import { join } from "node:path";
@@ -70,7 +71,7 @@ function run(jobId, scheduledAt, node) {
 const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
 
 if (command === "claim") {
-  const store = await openStore(args.path);
+  const store = await openStore(args.spec);
   process.stdout.write("ready\n");
   await waitFor("go");
   const won = [];
@@ -80,7 +81,7 @@ if (command === "claim") {
   await store.close();
   print({ won });
 } else if (command === "take") {
-  const store = await openStore(args.path);
+  const store = await openStore(args.spec);
   process.stdout.write("ready\n");
   const ids = [];
   let rounds = 0;
@@ -97,7 +98,7 @@ if (command === "claim") {
   process.stdout.write("ready\n");
   await waitFor("go");
   try {
-    const store = await openStore(args.path);
+    const store = await openStore(args.spec);
     await store.createJob(job(args.id));
     await store.close();
     print({ ok: true });
@@ -105,7 +106,7 @@ if (command === "claim") {
     print({ error: err.code, message: err.message });
   }
 } else if (command === "mutate") {
-  const store = await openStore(args.path);
+  const store = await openStore(args.spec);
   for (const { op, id } of args.ops) {
     if (op === "create") await store.createJob(job(id));
     else if (op === "pause") await store.updateJob(id, { paused: true });
