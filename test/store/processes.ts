@@ -1,6 +1,14 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -30,11 +38,8 @@ export function compiledSource(): string {
   const files = sources(join(root, "src")).sort();
   const hash = createHash("sha256");
   for (const file of files) hash.update(file).update(readFileSync(file));
-  const out = join(
-    root,
-    "node_modules/.cache/cron-scheduler-test",
-    hash.digest("hex").slice(0, 16),
-  );
+  const cache = join(root, "node_modules/.cache/cron-scheduler-test");
+  const out = join(cache, hash.digest("hex").slice(0, 16));
   try {
     readFileSync(join(out, "package.json"));
   } catch {
@@ -57,6 +62,13 @@ export function compiledSource(): string {
       renameSync(staging, out);
     } catch {
       rmSync(staging, { recursive: true, force: true }); // another test file won the race
+    }
+    // Older versions of the source, unused for an hour, are no one's any more.
+    for (const name of readdirSync(cache)) {
+      const old = join(cache, name);
+      if (old !== out && Date.now() - statSync(old).mtimeMs > 3600_000) {
+        rmSync(old, { recursive: true, force: true });
+      }
     }
   }
   compiled = out;
