@@ -51,7 +51,7 @@ export default async function cronParse() {
       `  ${r.expression ?? "mixed"}: ours ${formatNs(r.ours)} (cached ${formatNs(r.cached)}), croner ${formatNs(r.croner)}, cron-parser ${formatNs(r.parser)}\n`,
     );
   }
-  // The default zone is looked up on every call: worth showing on its own.
+  // The default zone (TZ) is read on every call: worth showing on its own.
   const [noZone] = measureAll([repeat(() => parseSchedule(EXPRESSIONS[2]).expression.length)], {
     samples: 3,
   });
@@ -213,8 +213,8 @@ function report(rows, memory, noZoneNs) {
     `cron-parser ${formatRatio(geo("parser"))}.`,
     "",
     `Without a \`timezone\` option, \`parseSchedule(${JSON.stringify(EXPRESSIONS[2])})\` takes ${formatNs(noZoneNs)}`,
-    "even when the schedule is cached: the default zone is resolved through `Intl` on every call, before the",
-    "cache is consulted.",
+    "when the schedule is cached: the default zone is the process's, and `process.env.TZ` is read on",
+    "every call (Node applies a change of TZ at once) before the cache is consulted.",
     "",
     "### Memory",
     "",

@@ -63,6 +63,52 @@ export interface CompiledFields {
   wildcard: boolean;
 }
 
+/** The macros that stand for a cron expression. */
+export const MACROS: Readonly<Record<string, string>> = {
+  "@yearly": "0 0 1 1 *",
+  "@annually": "0 0 1 1 *",
+  "@monthly": "0 0 1 * *",
+  "@weekly": "0 0 * * 0",
+  "@daily": "0 0 * * *",
+  "@midnight": "0 0 * * *",
+  "@hourly": "0 * * * *",
+};
+
+/**
+ * The fields of an expression, split at white space (what `\S+` matches,
+ * read by character codes). `base` 1 gives 1-based columns; 0 gives columns
+ * 0 (a macro's fields are not where the user typed them).
+ */
+export function splitFields(text: string, base: number): FieldText[] {
+  const parts: FieldText[] = [];
+  const n = text.length;
+  let i = 0;
+  for (;;) {
+    while (i < n && isSpace(text.charCodeAt(i))) i++;
+    if (i === n) return parts;
+    const start = i;
+    while (i < n && !isSpace(text.charCodeAt(i))) i++;
+    parts.push({ text: text.slice(start, i), column: base ? start + 1 : 0 });
+  }
+}
+
+/** JavaScript's white space and line terminators: what `\s` and trim() take. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
 export interface FieldText {
   text: string;
   /** 1-based column of the field's first character in the expression. */
@@ -147,7 +193,7 @@ class FieldParser {
 
   /** Returns the field's values as 32-bit words (bit v - 32 * word). */
   parse(spec: FieldSpec, field: FieldText, index: number): number[] {
-    const words = new Array<number>(spec === YEAR ? 5 : spec.max >= 32 ? 2 : 1).fill(0);
+    const words = spec === YEAR ? [0, 0, 0, 0, 0] : spec.max >= 32 ? [0, 0] : [0];
     const offset = spec === YEAR ? YEAR_MIN : 0;
     const { text } = field;
     let start = 0;
@@ -157,10 +203,9 @@ class FieldParser {
       const item = text.slice(start, end);
       const column = field.column + start;
       if (item === "") this.#fail(spec, "empty list item", "", column);
-      this.#item(spec, item, column, index, (v) => {
-        const b = v - offset;
-        words[b >>> 5] = (words[b >>> 5] as number) | (1 << (b & 31));
-      });
+      if (!addPlainItem(spec, item, words, offset)) {
+        this.#item(spec, item, column, index, words, offset);
+      }
       if (comma < 0) break;
       start = comma + 1;
     }
@@ -172,7 +217,8 @@ class FieldParser {
     raw: string,
     column: number,
     index: number,
-    set: (v: number) => void,
+    words: number[],
+    offset: number,
   ): void {
     // ASCII only, so that offsets in `item` are columns in `raw`.
     const item = raw.replace(/[a-z]/g, (c) => c.toUpperCase());
@@ -192,7 +238,7 @@ class FieldParser {
           column,
         );
       }
-      for (let v = spec.min; v <= top; v += step || 1) set(v);
+      addRange(words, spec.min - offset, top - offset, step || 1);
       return;
     }
     if (base.startsWith("H")) {
@@ -216,9 +262,10 @@ class FieldParser {
       }
       const h = hashField(this.#seed, index);
       if (step) {
-        for (let v = lo + (h % Math.min(step, hi - lo + 1)); v <= hi; v += step) set(v);
+        addRange(words, lo + (h % Math.min(step, hi - lo + 1)) - offset, hi - offset, step);
       } else {
-        set(lo + (h % (hi - lo + 1)));
+        const v = lo + (h % (hi - lo + 1)) - offset;
+        addRange(words, v, v, 1);
       }
       return;
     }
@@ -253,7 +300,7 @@ class FieldParser {
     } else if (step) {
       hi = Math.max(top, lo);
     }
-    for (let v = lo; v <= hi; v += step || 1) set(v);
+    addRange(words, lo - offset, hi - offset, step || 1);
   }
 
   #domSpecial(base: string, raw: string, column: number, slash: number): boolean {
@@ -354,6 +401,92 @@ class FieldParser {
       `${spec.label} field: ${why} (column ${column} of "${this.#expression}")`,
       { expression: this.#expression, field: spec.label, token, column },
     );
+  }
+}
+
+/**
+ * The common items (`*`, `n`, `a-b`, with or without `/step`) read with
+ * character codes instead of regular expressions and slices. Returns false
+ * for anything else, and for anything invalid: #item then reads it again,
+ * the same way as before, and names the error.
+ */
+function addPlainItem(spec: FieldSpec, item: string, words: number[], offset: number): boolean {
+  const len = item.length;
+  let i = 0;
+  let lo: number;
+  let hi: number;
+  const top = spec === DOW ? 6 : spec.max;
+  let star = false;
+  if (item.charCodeAt(0) === STAR) {
+    star = true;
+    lo = spec.min;
+    hi = top;
+    i = 1;
+  } else {
+    lo = 0;
+    const start = i;
+    for (
+      let c = item.charCodeAt(i);
+      c >= ZERO && c <= NINE && i - start < 6;
+      c = item.charCodeAt(++i)
+    ) {
+      lo = lo * 10 + (c - ZERO);
+    }
+    if (i === start || lo < spec.min || lo > spec.max) return false;
+    hi = lo;
+    if (i < len && item.charCodeAt(i) === DASH) {
+      const from = ++i;
+      hi = 0;
+      for (
+        let c = item.charCodeAt(i);
+        c >= ZERO && c <= NINE && i - from < 6;
+        c = item.charCodeAt(++i)
+      ) {
+        hi = hi * 10 + (c - ZERO);
+      }
+      if (i === from || hi < lo || hi > spec.max) return false;
+    }
+  }
+  let step = 1;
+  if (i < len) {
+    if (item.charCodeAt(i) !== SLASH) return false;
+    const from = ++i;
+    step = 0;
+    for (
+      let c = item.charCodeAt(i);
+      c >= ZERO && c <= NINE && i - from < 6;
+      c = item.charCodeAt(++i)
+    ) {
+      step = step * 10 + (c - ZERO);
+    }
+    if (i !== len || i === from || step < 1 || step > top - spec.min + 1) return false;
+    // "n/step" runs to the end of the field (as in #item).
+    if (!star && item.indexOf("-") < 0) hi = Math.max(top, lo);
+  }
+  addRange(words, lo - offset, hi - offset, step);
+  return true;
+}
+
+const STAR = 42;
+const DASH = 45;
+const SLASH = 47;
+const ZERO = 48;
+const NINE = 57;
+
+/** Sets bits lo, lo + step, … up to hi (bit b is bit b % 32 of word b / 32). */
+function addRange(words: number[], lo: number, hi: number, step: number): void {
+  if (step !== 1) {
+    for (let b = lo; b <= hi; b += step) {
+      words[b >>> 5] = (words[b >>> 5] as number) | (1 << (b & 31));
+    }
+    return;
+  }
+  // A run of bits: one mask per word instead of a bit at a time.
+  for (let w = lo >>> 5; w <= hi >>> 5; w++) {
+    const a = Math.max(lo - w * 32, 0);
+    const b = Math.min(hi - w * 32, 31);
+    const upTo = b === 31 ? -1 : ((1 << (b + 1)) - 1) | 0;
+    words[w] = (words[w] as number) | (upTo & (-1 << a));
   }
 }
 

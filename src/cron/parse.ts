@@ -1,8 +1,13 @@
 import { wallMs } from "./civil.js";
-import { type DayRule, describeCron, describeSpecial } from "./describe.js";
 import { parseDuration } from "./duration.js";
 import { CronError } from "./errors.js";
-import { type CompiledFields, compileFields, type FieldText } from "./fields.js";
+import {
+  type CompiledFields,
+  compileFields,
+  type FieldText,
+  MACROS,
+  splitFields,
+} from "./fields.js";
 import {
   AtSchedule,
   CronSchedule,
@@ -25,18 +30,24 @@ export interface ParseOptions {
   domAndDow?: boolean;
 }
 
-const MACROS: Record<string, string> = {
-  "@yearly": "0 0 1 1 *",
-  "@annually": "0 0 1 1 *",
-  "@monthly": "0 0 1 * *",
-  "@weekly": "0 0 * * 0",
-  "@daily": "0 0 * * *",
-  "@midnight": "0 0 * * *",
-  "@hourly": "0 * * * *",
-};
-
+/**
+ * Parsed schedules are interned: a scheduler with many jobs on a few
+ * expressions holds each once. The cache is nested (domAndDow, then zone
+ * name, then text, then seed where H makes it matter) so that a look-up
+ * builds no key string, and the oldest entry is evicted through a ring of
+ * keys: evicting with `map.keys().next()` walks over the deleted slots at
+ * the front of the Map, about 10 µs per parse once the cache is full.
+ */
 const CACHE_LIMIT = 10_000;
-const cache = new Map<string, Schedule>();
+type TextCache = Map<string, Schedule | Map<string, Schedule>>;
+const caches: [Map<string, TextCache>, Map<string, TextCache>] = [new Map(), new Map()];
+const ringMaps: TextCache[] = [];
+const ringTexts: string[] = [];
+const ringSeeds: (string | undefined)[] = [];
+let ringNext = 0;
+
+/** An H token starts a field or a list item; names such as THU do not count. */
+const USES_SEED = /(?:^|[\s,])h/i;
 
 /**
  * Parses a schedule: a cron expression of 5, 6 or 7 fields, a macro
@@ -48,14 +59,64 @@ const cache = new Map<string, Schedule>();
  */
 export function parseSchedule(text: string, options: ParseOptions = {}): Schedule {
   const timezone = options.timezone ?? localZoneName();
+  const byZone = caches[options.domAndDow === true ? 1 : 0];
+  const texts = byZone.get(timezone);
+  const hit = texts?.get(text);
+  if (hit !== undefined) {
+    if (!(hit instanceof Map)) return hit;
+    const seeded = hit.get(options.seed ?? "");
+    if (seeded !== undefined) return seeded;
+  }
   const seed = options.seed ?? "";
-  const key = `${text}\u0000${timezone}\u0000${options.domAndDow ? 1 : 0}\u0000${text.includes("H") || text.includes("h") ? seed : ""}`;
-  const hit = cache.get(key);
-  if (hit) return hit;
   const schedule = build(text, getZone(timezone), seed, options.domAndDow === true);
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
-  cache.set(key, schedule);
+  remember(byZone, timezone, text, USES_SEED.test(text) ? seed : undefined, schedule);
   return schedule;
+}
+
+function remember(
+  byZone: Map<string, TextCache>,
+  timezone: string,
+  text: string,
+  seed: string | undefined,
+  schedule: Schedule,
+): void {
+  let texts = byZone.get(timezone);
+  if (texts === undefined) {
+    texts = new Map();
+    byZone.set(timezone, texts);
+  }
+  if (seed === undefined) texts.set(text, schedule);
+  else {
+    let seeds = texts.get(text);
+    if (!(seeds instanceof Map)) {
+      seeds = new Map();
+      texts.set(text, seeds);
+    }
+    seeds.set(seed, schedule);
+  }
+  if (ringMaps.length < CACHE_LIMIT) {
+    ringMaps.push(texts);
+    ringTexts.push(text);
+    ringSeeds.push(seed);
+    return;
+  }
+  const i = ringNext;
+  ringNext = i + 1 === CACHE_LIMIT ? 0 : i + 1;
+  forget(ringMaps[i] as TextCache, ringTexts[i] as string, ringSeeds[i]);
+  ringMaps[i] = texts;
+  ringTexts[i] = text;
+  ringSeeds[i] = seed;
+}
+
+function forget(texts: TextCache, text: string, seed: string | undefined): void {
+  if (seed === undefined) {
+    texts.delete(text);
+    return;
+  }
+  const seeds = texts.get(text);
+  if (!(seeds instanceof Map)) return;
+  seeds.delete(seed);
+  if (seeds.size === 0) texts.delete(text);
 }
 
 function build(text: string, zone: Zone, seed: string, domAndDow: boolean): Schedule {
@@ -83,17 +144,17 @@ function buildSpecial(expression: string, zone: Zone, seed: string, domAndDow: b
   const macro = MACROS[word];
   if (macro !== undefined && arg === "") return buildCron(expression, macro, zone, seed, domAndDow);
   if (word === "@reboot" && arg === "") {
-    return new RebootSchedule(expression, zone.name, () => describeSpecial("reboot", 0));
+    return new RebootSchedule(expression, zone.name);
   }
   if (word === "@every") {
     if (arg === "")
       fail(expression, `@every needs a duration, such as "@every 90s" or "@every 1h30m"`);
     const ms = parseDuration(arg, { name: `@every in "${expression}"` });
-    return new EverySchedule(expression, zone.name, ms, () => describeSpecial("every", ms));
+    return new EverySchedule(expression, zone.name, ms);
   }
   if (word === "@at") {
     const at = instantIn(arg, zone, `@at in "${expression}"`);
-    return new AtSchedule(expression, zone.name, at, () => describeSpecial("at", at));
+    return new AtSchedule(expression, zone.name, at);
   }
   if (macro !== undefined || word === "@reboot")
     fail(expression, `${word} takes no argument, but got "${arg}"`);
@@ -112,14 +173,9 @@ function buildCron(
 ): Schedule {
   const parts = splitFields(fieldsText, expression === fieldsText ? 1 : 0);
   const fields = compileWithHint(expression, parts, seed);
-  const dayRule: DayRule = !dayFieldsBothSay(parts)
-    ? null
-    : fields.domRestricted && fields.dowRestricted && !domAndDow
-      ? "or"
-      : "and";
-  const schedule = new CronSchedule(expression, zone, fields, domAndDow, () =>
-    describeCron(describableText(parts, fields), dayRule),
-  );
+  // No description is kept: describe() makes it from the expression when
+  // asked, so that a schedule holds no closure and no field texts.
+  const schedule = new CronSchedule(expression, zone, fields, domAndDow);
   // An expression no calendar date can match ("0 0 30 2 *") is an error
   // now, not a job that silently never runs. The search is on the naive
   // calendar, so the zone does not matter.
@@ -150,45 +206,6 @@ function compileWithHint(expression: string, parts: FieldText[], seed: string): 
       { expression, field: e.field, token: e.token, column: e.column },
     );
   }
-}
-
-/** Whether neither day field is `*` or `?` (a field such as `*\/2` still says something). */
-function dayFieldsBothSay(parts: FieldText[]): boolean {
-  const o = parts.length >= 6 ? 1 : 0;
-  const says = (t: string | undefined) => t !== undefined && t !== "*" && t !== "?";
-  return says(parts[o + 2]?.text) && says(parts[o + 4]?.text);
-}
-
-function splitFields(text: string, base: number): FieldText[] {
-  const parts: FieldText[] = [];
-  const re = /\S+/g;
-  for (let m = re.exec(text); m; m = re.exec(text))
-    parts.push({ text: m[0], column: base ? m.index + 1 : 0 });
-  return parts;
-}
-
-/** cronstrue does not know H: describe the values H resolved to. */
-function describableText(parts: FieldText[], fields: CompiledFields): string {
-  const hashed = (text: string) => /(^|,)H/i.test(text);
-  if (!parts.some((p) => hashed(p.text))) return parts.map((p) => p.text).join(" ");
-  const withSeconds = parts.length >= 6;
-  const o = withSeconds ? 1 : 0;
-  const out = parts.map((p) => p.text);
-  const list = (lo: number, hi: number, from: number, to: number) => {
-    const v: number[] = [];
-    for (let i = from; i <= to; i++) if (i < 32 ? lo & (1 << i) : hi & (1 << (i - 32))) v.push(i);
-    return v.join(",");
-  };
-  const replace = (i: number, values: string) => {
-    if (hashed(parts[i]?.text ?? "")) out[i] = values;
-  };
-  if (withSeconds) replace(0, list(fields.secLo, fields.secHi, 0, 59));
-  replace(o, list(fields.minLo, fields.minHi, 0, 59));
-  replace(o + 1, list(fields.hours, 0, 0, 23));
-  replace(o + 2, list(fields.dom, 0, 1, 31));
-  replace(o + 3, list(fields.months, 0, 1, 12));
-  replace(o + 4, list(fields.dow, 0, 0, 6));
-  return out.join(" ");
 }
 
 const ISO =

@@ -1,5 +1,6 @@
 import { nextBit, nextBit60, prevBit, prevBit60 } from "./bits.js";
 import { civilFromDays, daysFromCivil, daysInMonth, MS_PER_DAY, weekdayFromDays } from "./civil.js";
+import { describeExpression, describeSpecial } from "./describe.js";
 import type { CompiledFields } from "./fields.js";
 import { YEAR_MAX, YEAR_MIN } from "./fields.js";
 import type { Zone } from "./zone.js";
@@ -65,12 +66,10 @@ abstract class BaseSchedule implements Schedule {
   abstract readonly wildcard: boolean;
   readonly expression: string;
   readonly timezone: string;
-  readonly #describe: () => string;
 
-  constructor(expression: string, timezone: string, describe: () => string) {
+  constructor(expression: string, timezone: string) {
     this.expression = expression;
     this.timezone = timezone;
-    this.#describe = describe;
   }
 
   abstract next(afterMs: number): number | null;
@@ -86,27 +85,24 @@ abstract class BaseSchedule implements Schedule {
     return out;
   }
 
-  describe(): string {
-    return this.#describe();
-  }
+  abstract describe(): string;
 }
 
+// Constant properties are getters on the prototype: a schedule is interned
+// and kept per job, so every field it holds counts (goal: under 1 KB each).
+
 export class CronSchedule extends BaseSchedule {
-  readonly kind = "cron" as const;
+  get kind(): "cron" {
+    return "cron";
+  }
   readonly wildcard: boolean;
   readonly #f: CompiledFields;
   readonly #zone: Zone;
   readonly #or: boolean;
   readonly #anyDay: boolean;
 
-  constructor(
-    expression: string,
-    zone: Zone,
-    fields: CompiledFields,
-    domAndDow: boolean,
-    describe: () => string,
-  ) {
-    super(expression, zone.name, describe);
+  constructor(expression: string, zone: Zone, fields: CompiledFields, domAndDow: boolean) {
+    super(expression, zone.name);
     this.#f = fields;
     this.#zone = zone;
     this.wildcard = fields.wildcard;
@@ -121,6 +117,10 @@ export class CronSchedule extends BaseSchedule {
       !fields.dowLast &&
       !fields.dowNth &&
       !fields.dowNth5;
+  }
+
+  describe(): string {
+    return describeExpression(this.expression, this.#f, this.#or);
   }
 
   next(afterMs: number): number | null {
@@ -450,13 +450,21 @@ function prevYear(words: number[], y: number): number {
 
 /** `@every <duration>`: the multiples of the duration since the Unix epoch, in any zone. */
 export class EverySchedule extends BaseSchedule {
-  readonly kind = "every" as const;
-  readonly wildcard = true;
+  get kind(): "every" {
+    return "every";
+  }
+  get wildcard(): boolean {
+    return true;
+  }
   readonly intervalMs: number;
 
-  constructor(expression: string, timezone: string, intervalMs: number, describe: () => string) {
-    super(expression, timezone, describe);
+  constructor(expression: string, timezone: string, intervalMs: number) {
+    super(expression, timezone);
     this.intervalMs = intervalMs;
+  }
+
+  describe(): string {
+    return describeSpecial("every", this.intervalMs);
   }
 
   next(afterMs: number): number | null {
@@ -474,13 +482,21 @@ export class EverySchedule extends BaseSchedule {
 
 /** `@at <instant>`: fires once. */
 export class AtSchedule extends BaseSchedule {
-  readonly kind = "at" as const;
-  readonly wildcard = false;
+  get kind(): "at" {
+    return "at";
+  }
+  get wildcard(): boolean {
+    return false;
+  }
   readonly at: number;
 
-  constructor(expression: string, timezone: string, at: number, describe: () => string) {
-    super(expression, timezone, describe);
+  constructor(expression: string, timezone: string, at: number) {
+    super(expression, timezone);
     this.at = at;
+  }
+
+  describe(): string {
+    return describeSpecial("at", this.at);
   }
 
   next(afterMs: number): number | null {
@@ -494,8 +510,16 @@ export class AtSchedule extends BaseSchedule {
 
 /** `@reboot`: fires when a scheduler starts, never on the clock. */
 export class RebootSchedule extends BaseSchedule {
-  readonly kind = "reboot" as const;
-  readonly wildcard = false;
+  get kind(): "reboot" {
+    return "reboot";
+  }
+  get wildcard(): boolean {
+    return false;
+  }
+
+  describe(): string {
+    return describeSpecial("reboot", 0);
+  }
 
   next(): number | null {
     return null;

@@ -206,9 +206,26 @@ export function getZone(name: string): Zone {
   return zone;
 }
 
-/** The zone of this process (TZ, or the system's), the default for jobs. */
+let localTz: string | undefined;
+let localName = "";
+
+/**
+ * The zone of this process (TZ, or the system's), the default for jobs.
+ *
+ * Resolving it through `Intl.DateTimeFormat()` costs 100-200 µs (a new
+ * formatter with the default locale), so the answer is kept for as long as
+ * `process.env.TZ` stays the same (Node applies a change of TZ at once, so
+ * must we). With TZ set to UTC, as on many servers, Intl is not needed at all.
+ */
 export function localZoneName(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  const tz = process.env.TZ;
+  if (localName !== "" && tz === localTz) return localName;
+  localTz = tz;
+  localName =
+    tz === "UTC" || tz === "Etc/UTC"
+      ? "UTC"
+      : Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  return localName;
 }
 
 /** An instant as ISO-8601 wall time in a zone, with its offset: "2026-11-27T09:00:00-05:00". */
