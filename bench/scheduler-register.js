@@ -122,7 +122,10 @@ function report(results, failures) {
     "`addCronJob(new CronJob({ cronExpression }, new Task(…)))`, node-cron `schedule(expr, fn)`, cron",
     "`CronJob.from({ cronTime, onTick, start: true })`. Bare `setTimeout`: one timer per job, hours ahead.",
     "(croner's, and toad-scheduler's through croner 10, 80 KB and more per job is mostly the year table",
-    "its pattern parser allocates for every expression: `Array(10000)` of numbers.)",
+    "its pattern parser allocates for every expression: `Array(10000)` of numbers.) Our engine keeps the",
+    "last 10,000 parsed schedules in a cache: with 10,000 jobs all of them are still there at the",
+    "*registered* reading (hence its larger figure), and `start()`, which parses each stored job again,",
+    "finds them; with 100,000, nine in ten are parsed twice.",
     "",
     table(
       [
