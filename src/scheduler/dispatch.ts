@@ -5,6 +5,7 @@ import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { overlapDecision, retryDelay } from "./due.js";
+import { RunWriter } from "./run-writer.js";
 import type { AttemptResult, JobFunction, Runner } from "./runner.js";
 import type { Firing, JobState } from "./scheduler.js";
 
@@ -43,10 +44,14 @@ interface JobRuns {
 export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #byJob = new Map<string, JobRuns>();
+  readonly #writer: RunWriter;
   #stopping = false;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#writer = new RunWriter(deps.store, (error) =>
+      deps.emit("error", { error, context: "recording runs" }),
+    );
   }
 
   get activeCount(): number {
@@ -86,50 +91,63 @@ export class Dispatcher {
     };
   }
 
-  /** Records missed slots (each claimed, so another node's record is not doubled). */
+  /** Records missed slots (claimed, so another node's record is not doubled), in one transaction. */
   async recordMissed(runs: Run[]): Promise<void> {
-    for (const run of runs) {
-      if (await this.#claim(run)) this.#deps.emit("run:missed", { ...run });
-    }
+    const won = await this.#claim(runs);
+    runs.forEach((run, i) => {
+      if (won[i]) this.#deps.emit("run:missed", { ...run });
+    });
   }
 
-  async fireAll(firings: Firing[]): Promise<void> {
-    for (const f of firings) await this.fire(f);
-  }
-
-  /** Claims the slot and starts, queues or skips the run. Returns the run if this process claimed it. */
-  async fire(f: Firing): Promise<Run | null> {
-    const { state, slot, attempt, trigger } = f;
-    const job = state.job;
-    const runs = this.#runs(job.id);
-    let decision = overlapDecision(job.overlap, runs.active.size + runs.queue.length);
-    // Catch-up "all" means every slot runs: one after another, whatever the overlap policy.
-    if (decision === "skip" && trigger === "catch-up" && job.catchUp === "all") decision = "queue";
-    if (this.#stopping) return null;
-    const status: RunStatus =
-      decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";
-    const reason =
-      decision === "skip"
-        ? `the previous run (${[...runs.active.keys()].join(", ")}) was still going (overlap "skip")`
-        : null;
-    const run = this.newRun(job, slot, attempt, trigger, status, reason);
-    if (!(await this.#claim(run))) return null;
-    if (decision === "skip") {
-      this.#deps.emit("run:skipped", { ...run });
-    } else if (decision === "queue") {
-      runs.queue.push({ state, run });
-      this.#deps.emit("run:queued", { ...run });
-    } else {
-      if (decision === "replace") {
-        for (const a of runs.active.values())
-          this.#stop(
-            a,
-            `replaced by the run of ${new Date(slot).toISOString()} (overlap "replace")`,
-          );
+  /** Claims the slots of one moment in one transaction and starts, queues or skips each run. */
+  async fireAll(firings: Firing[]): Promise<Array<Run | null>> {
+    if (this.#stopping || firings.length === 0) return firings.map(() => null);
+    // Decide every overlap first: firings of one job in this batch count as active.
+    const busy = new Map<string, number>();
+    const decided = firings.map((f) => {
+      const job = f.state.job;
+      const runs = this.#runs(job.id);
+      const before = busy.get(job.id) ?? runs.active.size + runs.queue.length;
+      let decision = overlapDecision(job.overlap, before);
+      // Catch-up "all" means every slot runs: one after another, whatever the overlap policy.
+      if (decision === "skip" && f.trigger === "catch-up" && job.catchUp === "all")
+        decision = "queue";
+      if (decision !== "skip") busy.set(job.id, before + 1);
+      const status: RunStatus =
+        decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";
+      const reason =
+        decision === "skip"
+          ? `the previous run (${[...runs.active.keys()].join(", ")}) was still going (overlap "skip")`
+          : null;
+      return { f, decision, run: this.newRun(job, f.slot, f.attempt, f.trigger, status, reason) };
+    });
+    const won = await this.#claim(decided.map((d) => d.run));
+    const touched = new Set<string>();
+    const results = decided.map(({ f, decision, run }, i) => {
+      if (!won[i]) return null;
+      const runs = this.#runs(run.jobId);
+      touched.add(run.jobId);
+      if (decision === "skip") {
+        this.#deps.emit("run:skipped", { ...run });
+      } else if (decision === "queue") {
+        runs.queue.push({ state: f.state, run });
+        this.#deps.emit("run:queued", { ...run });
+      } else {
+        if (decision === "replace") {
+          const reason = `replaced by the run of ${new Date(f.slot).toISOString()} (overlap "replace")`;
+          for (const a of runs.active.values()) this.#stop(a, reason);
+        }
+        this.#launch(f.state, run);
       }
-      this.#launch(state, run);
-    }
-    return run;
+      return run;
+    });
+    // A queued run whose predecessor lost its claim to another node starts now.
+    for (const jobId of touched) await this.#startQueued(this.#runs(jobId));
+    return results;
+  }
+
+  async fire(f: Firing): Promise<Run | null> {
+    return (await this.fireAll([f]))[0] ?? null;
   }
 
   /** Starts the runs that other processes asked for (cron-scheduler trigger). */
@@ -161,7 +179,7 @@ export class Dispatcher {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
-    const { clock, store } = this.#deps;
+    const { clock } = this.#deps;
     for (const runs of this.#byJob.values()) {
       for (const { run } of runs.queue.splice(0)) {
         const patch = {
@@ -169,12 +187,12 @@ export class Dispatcher {
           reason: "the scheduler stopped before the run could start",
           finishedAt: clock.now(),
         };
-        await store.updateRun(run.id, patch);
+        await this.#writer.write(run.id, patch);
         this.#deps.emit("run:skipped", { ...run, ...patch });
       }
     }
     const active = () => [...this.#byJob.values()].flatMap((r) => [...r.active.values()]);
-    if (active().length === 0) return;
+    if (active().length === 0) return this.#writer.drain();
     let timer: ReturnType<Clock["setTimer"]> | null = null;
     const expired = new Promise<void>((resolve) => {
       timer = clock.setTimer(resolve, graceMs);
@@ -184,6 +202,7 @@ export class Dispatcher {
     const left = active();
     for (const a of left) this.#stop(a, "the scheduler stopped");
     await Promise.all(left.map((a) => a.done));
+    await this.#writer.drain();
   }
 
   #runs(jobId: string): JobRuns {
@@ -195,15 +214,18 @@ export class Dispatcher {
     return runs;
   }
 
-  async #claim(run: Run): Promise<boolean> {
+  /** Claims runs in one transaction; a store failure is reported and claims nothing. */
+  async #claim(runs: Run[]): Promise<boolean[]> {
+    if (runs.length === 0) return [];
     try {
-      return await this.#deps.store.claimRun(run);
+      return await this.#deps.store.claimRuns(runs);
     } catch (error) {
+      const first = runs[0] as Run;
       this.#deps.emit("error", {
         error: error as Error,
-        context: `claiming ${run.jobId} at ${new Date(run.scheduledAt).toISOString()}`,
+        context: `claiming ${runs.length} run(s) from ${first.jobId} at ${new Date(first.scheduledAt).toISOString()}`,
       });
-      return false;
+      return runs.map(() => false);
     }
   }
 
@@ -282,8 +304,7 @@ export class Dispatcher {
         outputTruncated: result.outputTruncated,
       };
       Object.assign(run, final);
-      write(final);
-      await writes;
+      await this.#writer.write(run.id, final);
       runs.active.delete(run.id);
       emit("run:finished", { ...run });
       if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
@@ -302,7 +323,7 @@ export class Dispatcher {
     const now = this.#deps.clock.now();
     next.run.status = "running";
     next.run.startedAt = now;
-    await this.#deps.store.updateRun(next.run.id, { status: "running", startedAt: now });
+    await this.#writer.write(next.run.id, { status: "running", startedAt: now });
     this.#launch(next.state, next.run);
   }
 }

@@ -159,7 +159,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#state = "running";
     this.emit("scheduler:started", { node: this.node, jobs: this.#jobs.size, at: now });
     await this.#dispatch.recordMissed(missed);
-    for (const f of firings) await this.#dispatch.fire(f);
+    await this.#dispatch.fireAll(firings);
     await this.#dispatch.takeTriggers(this.#jobs);
     this.#arm();
     this.#schedulePoll();

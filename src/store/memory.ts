@@ -89,15 +89,15 @@ export class MemoryStore implements Store {
 
   async claimRun(run: Run): Promise<boolean> {
     this.#open();
-    return this.#claimAll([run]) === 1;
+    return this.#claimAll([run])[0] === true;
   }
 
-  async claimRuns(runs: Run[]): Promise<number> {
+  async claimRuns(runs: Run[]): Promise<boolean[]> {
     this.#open();
     return this.#claimAll(runs);
   }
 
-  #claimAll(runs: Run[]): number {
+  #claimAll(runs: Run[]): boolean[] {
     // All or nothing, like the SQLite transaction: check every id first.
     const ids = new Set<string>();
     for (const run of runs) {
@@ -106,17 +106,15 @@ export class MemoryStore implements Store {
       }
       ids.add(run.id);
     }
-    let won = 0;
-    for (const run of runs) {
+    return runs.map((run) => {
       const key = slotKey(run);
-      if (this.#slots.has(key)) continue;
+      if (this.#slots.has(key)) return false;
       this.#slots.add(key);
       const stored = { ...run };
       this.#runs.set(run.id, stored);
       this.#insertIntoJob(stored);
-      won++;
-    }
-    return won;
+      return true;
+    });
   }
 
   #insertIntoJob(run: Run): void {
@@ -136,6 +134,18 @@ export class MemoryStore implements Store {
     const run = this.#runs.get(id);
     if (!run) throw runNotFound(id);
     Object.assign(run, definedOnly(patch));
+  }
+
+  async updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number> {
+    this.#open();
+    let applied = 0;
+    for (const { id, patch } of updates) {
+      const run = this.#runs.get(id);
+      if (!run) continue;
+      Object.assign(run, definedOnly(patch));
+      applied++;
+    }
+    return applied;
   }
 
   async getRun(id: string): Promise<Run | null> {

@@ -83,10 +83,20 @@ export interface Store {
    * fires once across processes, restarts and nodes. True if this caller won.
    */
   claimRun(run: Run): Promise<boolean>;
-  /** claimRun for many runs in one transaction (e.g. the missed slots of a downtime); returns how many this caller won. */
-  claimRuns(runs: Run[]): Promise<number>;
+  /**
+   * claimRun for many runs in one transaction (the slots due at one instant,
+   * the missed slots of a downtime): one commit instead of one per run.
+   * Returns, per run in order, whether this caller won it.
+   */
+  claimRuns(runs: Run[]): Promise<boolean[]>;
   /** Throws E_RUN_NOT_FOUND if there is no such run. */
   updateRun(id: string, patch: RunPatch): Promise<void>;
+  /**
+   * Several updates in one transaction, applied in order (the scheduler
+   * batches the writes of one moment). Runs that no longer exist (pruned)
+   * are passed over; returns how many updates applied.
+   */
+  updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number>;
   getRun(id: string): Promise<Run | null>;
   listRuns(query?: RunQuery): Promise<Run[]>;
   /** The latest slot (scheduledAt) of any run of the job with trigger "schedule" or "catch-up", or null. */

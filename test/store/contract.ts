@@ -184,9 +184,14 @@ export function storeContract(name: string, harness: StoreHarness): void {
         const store = await open();
         await store.claimRun(makeRun("a", T0 + MINUTE));
         const slots = [0, 1, 2, 3].map((i) => makeRun("a", T0 + i * MINUTE, { status: "missed" }));
-        expect(await store.claimRuns(slots)).toBe(3);
-        expect(await store.claimRuns(slots.map((r) => ({ ...r, id: `${r.id}x` })))).toBe(0);
-        expect(await store.claimRuns([])).toBe(0);
+        expect(await store.claimRuns(slots)).toEqual([true, false, true, true]);
+        expect(await store.claimRuns(slots.map((r) => ({ ...r, id: `${r.id}x` })))).toEqual([
+          false,
+          false,
+          false,
+          false,
+        ]);
+        expect(await store.claimRuns([])).toEqual([]);
         expect((await store.listRuns({ jobId: "a" })).map((r) => r.scheduledAt)).toEqual([
           T0 + 3 * MINUTE,
           T0 + 2 * MINUTE,
@@ -236,6 +241,30 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(err.code).toBe("E_RUN_NOT_FOUND");
         expect((await errorOf(store.updateRun("no-such-run", {}))).code).toBe("E_RUN_NOT_FOUND");
         expect(await store.getRun("no-such-run")).toBeNull();
+      });
+
+      it("applies a batch of updates in order, passing over runs that are gone", async () => {
+        const store = await open();
+        const a = makeRun("a", T0);
+        const b = makeRun("b", T0);
+        await store.claimRuns([a, b]);
+        const applied = await store.updateRuns([
+          { id: a.id, patch: { pid: 42, startedAt: T0 + 1 } },
+          { id: "no-such-run", patch: { status: "killed" } },
+          { id: a.id, patch: { status: "succeeded", finishedAt: T0 + 5, exitCode: 0 } },
+          { id: b.id, patch: { status: "failed", exitCode: 1 } },
+        ]);
+        expect(applied).toBe(3);
+        expect(await store.getRun(a.id)).toEqual({
+          ...a,
+          pid: 42,
+          startedAt: T0 + 1,
+          status: "succeeded",
+          finishedAt: T0 + 5,
+          exitCode: 0,
+        });
+        expect(await store.getRun(b.id)).toEqual({ ...b, status: "failed", exitCode: 1 });
+        expect(await store.updateRuns([])).toBe(0);
       });
 
       async function history(store: Store): Promise<Run[]> {

@@ -145,17 +145,30 @@ export class SqliteStore implements Store {
     return this.#do(() => this.#claimStatement().run(runToRow(run)).changes === 1);
   }
 
-  async claimRuns(runs: Run[]): Promise<number> {
-    if (runs.length === 0) return this.#do(() => 0);
+  async claimRuns(runs: Run[]): Promise<boolean[]> {
+    if (runs.length === 0) return this.#do(() => []);
     return this.#immediate(() => {
       const insert = this.#claimStatement();
-      let won = 0;
-      for (const run of runs) won += insert.run(runToRow(run)).changes;
-      return won;
+      return runs.map((run) => insert.run(runToRow(run)).changes === 1);
     });
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
+    const changes = this.#do(() => this.#applyRunPatch(id, patch));
+    if (changes === 0) throw runNotFound(id);
+  }
+
+  async updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number> {
+    if (updates.length === 0) return this.#do(() => 0);
+    return this.#immediate(() => {
+      let applied = 0;
+      for (const { id, patch } of updates) applied += this.#applyRunPatch(id, patch) > 0 ? 1 : 0;
+      return applied;
+    });
+  }
+
+  /** Writes the fields of a patch; returns 0 if there is no such run. */
+  #applyRunPatch(id: string, patch: RunPatch): number {
     const values: Record<string, unknown> = { id };
     const set: string[] = [];
     for (const [key, value] of Object.entries(patch)) {
@@ -164,12 +177,9 @@ export class SqliteStore implements Store {
       set.push(`${column} = @${column}`);
       values[column] = typeof value === "boolean" ? (value ? 1 : 0) : value;
     }
-    const changes = this.#do(() =>
-      set.length === 0
-        ? (this.#sql("SELECT 1 FROM runs WHERE id = ?").all(id).length as number)
-        : this.#sql(`UPDATE runs SET ${set.join(", ")} WHERE id = @id`).run(values).changes,
-    );
-    if (changes === 0) throw runNotFound(id);
+    return set.length === 0
+      ? (this.#sql("SELECT 1 FROM runs WHERE id = ?").all(id).length as number)
+      : this.#sql(`UPDATE runs SET ${set.join(", ")} WHERE id = @id`).run(values).changes;
   }
 
   async getRun(id: string): Promise<Run | null> {
