@@ -1,5 +1,12 @@
 import { nextBit, nextBit60, prevBit, prevBit60 } from "./bits.js";
-import { civilFromDays, daysFromCivil, daysInMonth, MS_PER_DAY, weekdayFromDays } from "./civil.js";
+import {
+  civilFromDays,
+  daysFromCivil,
+  daysInMonth,
+  isLeapYear,
+  MS_PER_DAY,
+  weekdayFromDays,
+} from "./civil.js";
 import { describeExpression, describeSpecial } from "./describe.js";
 import type { CompiledFields } from "./fields.js";
 import { YEAR_MAX, YEAR_MIN } from "./fields.js";
@@ -100,6 +107,16 @@ export class CronSchedule extends BaseSchedule {
   readonly #zone: Zone;
   readonly #or: boolean;
   readonly #anyDay: boolean;
+  /** The days are the day-of-month field alone: no weekday to work out per month. */
+  readonly #calendarDays: boolean;
+  /**
+   * The months that can match in a common and in a leap year. Where the days
+   * depend on the calendar alone, months without a matching day are left
+   * out ("0 0 29 2 *" has none in a common year), so that a search skips
+   * such a year with one test; otherwise these are the month field.
+   */
+  readonly #commonMonths: number;
+  readonly #leapMonths: number;
 
   constructor(expression: string, zone: Zone, fields: CompiledFields, domAndDow: boolean) {
     super(expression, zone.name);
@@ -117,6 +134,24 @@ export class CronSchedule extends BaseSchedule {
       !fields.dowLast &&
       !fields.dowNth &&
       !fields.dowNth5;
+    this.#calendarDays =
+      !this.#or &&
+      fields.dow === 0x7f &&
+      !fields.dowLast &&
+      !fields.dowNth &&
+      !fields.dowNth5 &&
+      !fields.domNearestWeekday &&
+      !fields.domLastWeekday;
+    let common = fields.months;
+    let leap = fields.months;
+    if (this.#anyDay || this.#calendarDays) {
+      for (let m = 1; m <= 12; m++) {
+        if (this.#dayMask(2001, m) === 0) common &= ~(1 << m);
+        if (this.#dayMask(2000, m) === 0) leap &= ~(1 << m);
+      }
+    }
+    this.#commonMonths = common;
+    this.#leapMonths = leap;
   }
 
   describe(): string {
@@ -249,7 +284,7 @@ export class CronSchedule extends BaseSchedule {
         d = 1;
         h = mi = s = 0;
       }
-      const mo2 = nextBit(f.months, mo);
+      const mo2 = nextBit(isLeapYear(y) ? this.#leapMonths : this.#commonMonths, mo);
       if (mo2 < 0) {
         y++;
         mo = d = 1;
@@ -327,7 +362,7 @@ export class CronSchedule extends BaseSchedule {
         h = 23;
         mi = s = 59;
       }
-      const mo2 = prevBit(f.months, mo);
+      const mo2 = prevBit(isLeapYear(y) ? this.#leapMonths : this.#commonMonths, mo);
       if (mo2 < 0) {
         y--;
         mo = 12;
@@ -392,14 +427,15 @@ export class CronSchedule extends BaseSchedule {
     const full = dim === 31 ? -2 : (1 << (dim + 1)) - 2;
     if (this.#anyDay) return full;
     const f = this.#f;
-    const w1 = weekdayFromDays(daysFromCivil(y, mo, 1));
-    const wLast = (w1 + dim - 1) % 7;
     let dm = f.dom;
     if (f.domLast) dm |= 1 << dim;
     for (let b = f.domLastMinus; b !== 0; b &= b - 1) {
       const n = 31 - Math.clz32(b & -b);
       if (dim - n >= 1) dm |= 1 << (dim - n);
     }
+    if (this.#calendarDays) return dm & full;
+    const w1 = weekdayFromDays(daysFromCivil(y, mo, 1));
+    const wLast = (w1 + dim - 1) % 7;
     for (let b = f.domNearestWeekday; b !== 0; b &= b - 1) {
       const n = 31 - Math.clz32(b & -b);
       if (n > dim) continue;

@@ -10,6 +10,11 @@ import { CronError } from "./errors.js";
  * mapping between instants and wall time is a table look-up. One Zone per
  * name is shared by every schedule (see getZone).
  *
+ * Most look-ups fall in the same period of constant offset as the one
+ * before (next() asks about its start, then about a span after it), so the
+ * last period found is kept and answered from with two comparisons; only a
+ * look-up outside it goes to the year tables.
+ *
  * Probing a day apart misses a pair of changes less than a day apart; no
  * zone in tzdata since 1970 has had one.
  */
@@ -17,12 +22,21 @@ export class Zone {
   readonly name: string;
   /** True for UTC and its aliases: no table is ever built. */
   readonly isUtc: boolean;
-  readonly #format: Intl.DateTimeFormat;
+  readonly #format: Intl.DateTimeFormat | null;
   readonly #years = new Map<number, YearTable>();
-  #lastYear = Number.NaN;
-  #lastTable: YearTable | undefined;
+  // The period of constant offset found last: [#lo, #hi) has offset #off.
+  // #lo is a transition (from #before) when #loIsChange, else the first
+  // instant of a year; #hi likewise (to #after) when #hiIsChange, else the
+  // first instant of the next year. Empty until the first look-up.
+  #lo = 0;
+  #hi = 0;
+  #off = 0;
+  #loIsChange = false;
+  #before = 0;
+  #hiIsChange = false;
+  #after = 0;
 
-  constructor(name: string, format: Intl.DateTimeFormat, isUtc: boolean) {
+  constructor(name: string, format: Intl.DateTimeFormat | null, isUtc: boolean) {
     this.name = name;
     this.#format = format;
     this.isUtc = isUtc;
@@ -31,11 +45,8 @@ export class Zone {
   /** The offset (wall minus UTC, in ms) in effect at an instant. */
   offsetAt(ms: number): number {
     if (this.isUtc) return 0;
-    const table = this.#table(yearOfInstant(ms));
-    let off = table.startOffset;
-    const { at, offsets } = table;
-    for (let k = 0; k < at.length && (at[k] as number) <= ms; k++) off = offsets[k] as number;
-    return off;
+    if (!(ms >= this.#lo && ms < this.#hi)) this.#locate(ms);
+    return this.#off;
   }
 
   /**
@@ -43,23 +54,15 @@ export class Zone {
    * or null if the offset stays the same over that interval.
    */
   nextTransition(afterMs: number, untilMs: number): Transition | null {
-    if (this.isUtc || untilMs <= afterMs) return null;
-    const last = yearOfInstant(untilMs);
-    for (let y = yearOfInstant(afterMs); y <= last; y++) {
-      const t = this.#table(y);
-      for (let k = 0; k < t.at.length; k++) {
-        const at = t.at[k] as number;
-        if (at > untilMs) return null;
-        if (at > afterMs) {
-          return {
-            at,
-            before: k === 0 ? t.startOffset : (t.offsets[k - 1] as number),
-            after: t.offsets[k] as number,
-          };
-        }
-      }
+    if (this.isUtc || !(untilMs > afterMs)) return null;
+    if (!(afterMs >= this.#lo && afterMs < this.#hi)) this.#locate(afterMs);
+    for (;;) {
+      if (untilMs < this.#hi) return null;
+      if (this.#hiIsChange) return { at: this.#hi, before: this.#off, after: this.#after };
+      // The period ends with the year, not with a change: go on in the next year.
+      this.#locate(this.#hi);
+      if (this.#loIsChange) return { at: this.#lo, before: this.#before, after: this.#off };
     }
-    return null;
   }
 
   /**
@@ -67,44 +70,65 @@ export class Zone {
    * `afterMs`, or null if the offset stays the same over that interval.
    */
   prevTransition(atOrBeforeMs: number, afterMs: number): Transition | null {
-    if (this.isUtc || atOrBeforeMs <= afterMs) return null;
-    const first = yearOfInstant(afterMs);
-    for (let y = yearOfInstant(atOrBeforeMs); y >= first; y--) {
-      const t = this.#table(y);
-      for (let k = t.at.length - 1; k >= 0; k--) {
-        const at = t.at[k] as number;
-        if (at <= afterMs) return null;
-        if (at <= atOrBeforeMs) {
-          return {
-            at,
-            before: k === 0 ? t.startOffset : (t.offsets[k - 1] as number),
-            after: t.offsets[k] as number,
-          };
-        }
-      }
+    if (this.isUtc || !(atOrBeforeMs > afterMs)) return null;
+    if (!(atOrBeforeMs >= this.#lo && atOrBeforeMs < this.#hi)) this.#locate(atOrBeforeMs);
+    for (;;) {
+      if (this.#lo <= afterMs) return null;
+      if (this.#loIsChange) return { at: this.#lo, before: this.#before, after: this.#off };
+      // The period begins with the year, not with a change: go on in the year before.
+      this.#locate(this.#lo - 1);
     }
-    return null;
+  }
+
+  /** Makes the period that holds `ms` the current one. */
+  #locate(ms: number): void {
+    const t = this.#table(yearOfInstant(ms));
+    const { at, offsets } = t;
+    let k = -1;
+    while (k + 1 < at.length && (at[k + 1] as number) <= ms) k++;
+    if (k >= 0) {
+      this.#lo = at[k] as number;
+      this.#loIsChange = true;
+      this.#before = k === 0 ? t.before : (offsets[k - 1] as number);
+      this.#off = offsets[k] as number;
+    } else {
+      this.#lo = t.start;
+      this.#loIsChange = false;
+      this.#off = t.before;
+    }
+    if (k + 1 < at.length) {
+      this.#hi = at[k + 1] as number;
+      this.#hiIsChange = true;
+      this.#after = offsets[k + 1] as number;
+    } else {
+      this.#hi = t.end;
+      this.#hiIsChange = false;
+    }
   }
 
   #table(year: number): YearTable {
-    if (year === this.#lastYear) return this.#lastTable as YearTable;
     let table = this.#years.get(year);
     if (!table) {
       table = this.#probeYear(year);
       this.#years.set(year, table);
     }
-    this.#lastYear = year;
-    this.#lastTable = table;
     return table;
   }
 
-  /** The offset at the year's first instant (UTC) and the transitions in (start, end]. */
+  /** The offset before the year's first instant (UTC) and the transitions in [start, end). */
   #probeYear(year: number): YearTable {
     const start = wallMs(year, 1, 1);
     const end = wallMs(year + 1, 1, 1);
+    // Transitions fall on whole seconds: one at the year's first instant
+    // shows as a different offset a second before it.
+    const before = this.#probe(start - 1000);
     const startOffset = this.#probe(start);
     const at: number[] = [];
     const offsets: number[] = [];
+    if (startOffset !== before) {
+      at.push(start);
+      offsets.push(startOffset);
+    }
     let prevT = start;
     let prevOff = startOffset;
     for (let t = start + MS_PER_DAY; ; t += MS_PER_DAY) {
@@ -119,21 +143,22 @@ export class Zone {
           if (this.#probe(mid) === prevOff) lo = mid;
           else hi = mid;
         }
-        // A change exactly at the next year's first instant is kept here (its
-        // table starts with the new offset and lists no transition for it).
-        at.push(hi);
-        offsets.push(off);
+        // A change exactly at the next year's first instant belongs to that year.
+        if (hi < end) {
+          at.push(hi);
+          offsets.push(off);
+        }
       }
       prevT = t;
       prevOff = off;
       if (t === end) break;
     }
-    return { startOffset, at, offsets };
+    return { start, end, before, at, offsets };
   }
 
   #probe(ms: number): number {
     // "11/26/2026, GMT-05:00"; historical offsets carry seconds ("GMT+00:09:21").
-    const text = this.#format.format(ms);
+    const text = (this.#format as Intl.DateTimeFormat).format(ms);
     const m = OFFSET.exec(text);
     if (!m) return 0; // "GMT": zero offset
     const sign = m[1] === "-" ? -1 : 1;
@@ -149,7 +174,12 @@ export interface Transition {
 }
 
 interface YearTable {
-  startOffset: number;
+  /** The year's first instant (UTC) and the next year's. */
+  start: number;
+  end: number;
+  /** The offset in effect just before `start`. */
+  before: number;
+  /** The transitions in [start, end), and the offset from each. */
   at: number[];
   offsets: number[];
 }
@@ -176,8 +206,22 @@ const UTC_NAMES = new Set([
   "Greenwich",
 ]);
 
+// The first instant of each year 1900-2200, so that the year of an instant
+// (asked on every period look-up) is an estimate and a comparison or two.
+const FIRST_YEAR = 1900;
+const YEAR_STARTS = new Float64Array(302);
+for (let i = 0; i < YEAR_STARTS.length; i++) YEAR_STARTS[i] = wallMs(FIRST_YEAR + i, 1, 1);
+const MEAN_YEAR_MS = 365.2425 * MS_PER_DAY;
+
 const scratch = [0, 0, 0];
 function yearOfInstant(ms: number): number {
+  const i = Math.floor((ms - (YEAR_STARTS[0] as number)) / MEAN_YEAR_MS);
+  if (i >= 1 && i < YEAR_STARTS.length - 2) {
+    // The estimate is off by at most a year either way.
+    if (ms < (YEAR_STARTS[i] as number)) return FIRST_YEAR + i - 1;
+    if (ms >= (YEAR_STARTS[i + 1] as number)) return FIRST_YEAR + i + 1;
+    return FIRST_YEAR + i;
+  }
   return civilFromDays(Math.floor(ms / MS_PER_DAY), scratch)[0] as number;
 }
 
