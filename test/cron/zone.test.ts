@@ -102,3 +102,18 @@ describe("Zone", () => {
     expect(zone.offsetAt(b)).toBe(5.5 * 3_600_000);
   });
 });
+
+describe("getZone", () => {
+  it("names UTC as Intl does, also where it skips Intl", () => {
+    for (const name of ["UTC", "Etc/UTC", "GMT", "Etc/GMT", "Zulu"]) {
+      const zone = getZone(name);
+      expect(zone.name).toBe(
+        new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone,
+      );
+      expect(zone.isUtc).toBe(true);
+      expect(zone.offsetAt(Date.UTC(2026, 6, 1))).toBe(0);
+      expect(zone.nextTransition(0, Date.UTC(2030, 0, 1))).toBeNull();
+    }
+    expect(getZone("Etc/UTC")).toBe(getZone("UTC"));
+  });
+});
