@@ -53,7 +53,13 @@ export class TypedEmitter<E extends { [K in keyof E]: unknown }> {
     return this;
   }
 
+  /** Whether anyone listens: lets a hot path skip building a payload nobody reads. */
+  listening(event: keyof E & string): boolean {
+    return this.#emitter.listenerCount(event) > 0;
+  }
+
   protected emit<K extends keyof E & string>(event: K, payload: E[K]): void {
+    if (this.#emitter.listenerCount(event) === 0) return;
     // A listener that throws must not break the scheduler.
     for (const listener of this.#emitter.listeners(event)) {
       try {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { SchedulerEvents } from "../events.js";
 import { newRunId } from "../ids.js";
@@ -18,12 +19,14 @@ export interface DispatcherDeps {
   functions: ReadonlyMap<string, JobFunction>;
   random: () => number;
   emit<K extends keyof SchedulerEvents>(event: K, payload: SchedulerEvents[K]): void;
+  listening(event: keyof SchedulerEvents): boolean;
   /** Puts a retry of `run` on the scheduler's heap; false if the job went or retries are used up. */
   scheduleRetry(jobId: string, run: Run, at: number): boolean;
 }
 
 interface ActiveRun {
   run: Run;
+  /** Its own controller (overlap "replace"), or the dispatcher's shared one that shutdown aborts. */
   controller: AbortController;
   /** Why it was stopped, when it was (overlap "replace", shutdown). */
   stopReason: string | null;
@@ -45,10 +48,13 @@ export class Dispatcher {
   readonly #deps: DispatcherDeps;
   readonly #byJob = new Map<string, JobRuns>();
   readonly #writer: RunWriter;
+  readonly #shutdownController = new AbortController();
   #stopping = false;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    // Every running attempt listens on the shared signal.
+    setMaxListeners(0, this.#shutdownController.signal);
     this.#writer = new RunWriter(deps.store, (error) =>
       deps.emit("error", { error, context: "recording runs" }),
     );
@@ -95,7 +101,7 @@ export class Dispatcher {
   async recordMissed(runs: Run[]): Promise<void> {
     const won = await this.#claim(runs);
     runs.forEach((run, i) => {
-      if (won[i]) this.#deps.emit("run:missed", { ...run });
+      if (won[i]) this.#emitRun("run:missed", run);
     });
   }
 
@@ -128,10 +134,10 @@ export class Dispatcher {
       const runs = this.#runs(run.jobId);
       touched.add(run.jobId);
       if (decision === "skip") {
-        this.#deps.emit("run:skipped", { ...run });
+        this.#emitRun("run:skipped", run);
       } else if (decision === "queue") {
         runs.queue.push({ state: f.state, run });
-        this.#deps.emit("run:queued", { ...run });
+        this.#emitRun("run:queued", run);
       } else {
         if (decision === "replace") {
           const reason = `replaced by the run of ${new Date(f.slot).toISOString()} (overlap "replace")`;
@@ -229,25 +235,28 @@ export class Dispatcher {
     }
   }
 
+  /** Emits a copy of the run (it changes later), and builds none when nobody listens. */
+  #emitRun(
+    event: "run:started" | "run:finished" | "run:skipped" | "run:missed" | "run:queued",
+    run: Run,
+  ): void {
+    if (this.#deps.listening(event)) this.#deps.emit(event, { ...run });
+  }
+
   #stop(active: ActiveRun, reason: string): void {
     active.stopReason ??= reason;
-    active.controller.abort(new Error(reason));
+    // A shared controller is only ever aborted by shutdown, which stops every run.
+    if (active.controller !== this.#shutdownController || this.#stopping)
+      active.controller.abort(new Error(reason));
   }
 
   #launch(state: JobState, run: Run): void {
-    const { store, clock, emit } = this.#deps;
+    const { clock, emit } = this.#deps;
     const job = state.job;
     const runs = this.#runs(job.id);
-    const controller = new AbortController();
-    // Updates of one run are written in order: the pid before the outcome.
-    let writes: Promise<void> = Promise.resolve();
-    const write = (patch: Partial<Run>) => {
-      writes = writes
-        .then(() => store.updateRun(run.id, patch))
-        .catch((error) =>
-          emit("error", { error: error as Error, context: `recording run ${run.id}` }),
-        );
-    };
+    // An AbortController per run costs more than the rest of a fire; only a job
+    // whose runs may be replaced needs its own. The others share one.
+    const controller = job.overlap === "replace" ? new AbortController() : this.#shutdownController;
     const active: ActiveRun = { run, controller, stopReason: null, done: Promise.resolve() };
     runs.active.set(run.id, active);
     active.done = (async () => {
@@ -267,13 +276,18 @@ export class Dispatcher {
           functions: this.#deps.functions,
           now: () => clock.now(),
           onStart: (info) => {
-            Object.assign(run, {
-              pid: info.pid,
-              pidStartTime: info.pidStartTime,
-              startedAt: info.startedAt,
-            });
-            write({ pid: info.pid, pidStartTime: info.pidStartTime, startedAt: info.startedAt });
-            emit("run:started", { ...run });
+            run.pid = info.pid;
+            run.pidStartTime = info.pidStartTime;
+            run.startedAt = info.startedAt;
+            // The claim recorded the start; a process adds its pid, which crash recovery needs.
+            if (info.pid !== null) {
+              void this.#writer.write(run.id, {
+                pid: info.pid,
+                pidStartTime: info.pidStartTime,
+                startedAt: info.startedAt,
+              });
+            }
+            this.#emitRun("run:started", run);
           },
         });
       } catch (error) {
@@ -306,11 +320,12 @@ export class Dispatcher {
       Object.assign(run, final);
       await this.#writer.write(run.id, final);
       runs.active.delete(run.id);
-      emit("run:finished", { ...run });
+      this.#emitRun("run:finished", run);
       if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
         const at = clock.now() + retryDelay(run.attempt, job.retryBackoffMs, this.#deps.random);
-        if (this.#deps.scheduleRetry(job.id, { ...run }, at))
+        if (this.#deps.scheduleRetry(job.id, { ...run }, at)) {
           emit("run:retry-scheduled", { run: { ...run }, retryAt: at });
+        }
       }
       await this.#startQueued(runs);
     })();

@@ -100,6 +100,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       functions: options.functions ?? new Map(),
       random: options.random ?? Math.random,
       emit: (event, payload) => this.emit(event, payload),
+      listening: (event) => this.listening(event),
       scheduleRetry: (jobId, run, at) => this.#pushRetry(jobId, run, at),
     });
   }

@@ -53,7 +53,7 @@ export class MemoryStore implements Store {
   async createJob(job: Job): Promise<void> {
     this.#open();
     if (this.#jobs.has(job.id)) throw jobExists(job.id);
-    this.#jobs.set(job.id, structuredClone(job));
+    this.#jobs.set(job.id, frozenCopy(job));
     this.#version++;
   }
 
@@ -61,10 +61,10 @@ export class MemoryStore implements Store {
     this.#open();
     const job = this.#jobs.get(id);
     if (!job) throw jobNotFound(id);
-    const updated = structuredClone(patchJob(job, patch, this.#now()));
+    const updated = frozenCopy(patchJob(job, patch, this.#now()));
     this.#jobs.set(id, updated);
     this.#version++;
-    return structuredClone(updated);
+    return updated;
   }
 
   async removeJob(id: string): Promise<boolean> {
@@ -77,14 +77,12 @@ export class MemoryStore implements Store {
   async getJob(id: string): Promise<Job | null> {
     this.#open();
     const job = this.#jobs.get(id);
-    return job ? structuredClone(job) : null;
+    return job ?? null;
   }
 
   async listJobs(): Promise<Job[]> {
     this.#open();
-    return [...this.#jobs.values()]
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .map((job) => structuredClone(job));
+    return [...this.#jobs.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   async claimRun(run: Run): Promise<boolean> {
@@ -140,9 +138,12 @@ export class MemoryStore implements Store {
     this.#open();
     let applied = 0;
     for (const { id, patch } of updates) {
-      const run = this.#runs.get(id);
+      const run = this.#runs.get(id) as Record<string, unknown> | undefined;
       if (!run) continue;
-      Object.assign(run, definedOnly(patch));
+      for (const key in patch) {
+        const value = (patch as Record<string, unknown>)[key];
+        if (value !== undefined) run[key] = value;
+      }
       applied++;
     }
     return applied;
@@ -277,6 +278,23 @@ export class MemoryStore implements Store {
 }
 
 /** A patch without the keys set to undefined, which mean "leave as it is". */
+/**
+ * Jobs are kept deeply frozen and handed out as they are: no caller can
+ * change a stored job through an object it holds, and reads cost no copy
+ * (100,000 jobs would otherwise be cloned at every listJobs).
+ */
+function frozenCopy(job: Job): Job {
+  const t = job.target;
+  const target = Object.freeze(
+    t.type === "script"
+      ? { ...t, args: Object.freeze([...t.args]) }
+      : t.type === "command"
+        ? { ...t, argv: Object.freeze([...t.argv]) }
+        : { ...t },
+  ) as Job["target"];
+  return Object.freeze({ ...job, target, env: Object.freeze({ ...job.env }) });
+}
+
 function definedOnly<T extends object>(patch: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [key, value] of Object.entries(patch)) {

@@ -64,7 +64,10 @@ export interface TriggerRequest {
 export interface Store {
   readonly kind: "memory" | "sqlite" | "postgres";
 
-  /** Adds a job; throws SchedulerError E_JOB_EXISTS if the id is taken. Leaves the store unchanged on error. */
+  /**
+   * Adds a job; throws SchedulerError E_JOB_EXISTS if the id is taken. Leaves the store unchanged on error.
+   * Jobs handed out by any method may be frozen (the memory store shares them): copy before changing.
+   */
   createJob(job: Job): Promise<void>;
   /**
    * Changes a job; throws E_JOB_NOT_FOUND. Returns the job as stored.
