@@ -30,6 +30,8 @@ export interface CreateSchedulerOptions {
   pollMs?: number | null;
   /** How long stop() lets running jobs finish. Default 30 s. */
   shutdownGraceMs?: number;
+  /** Runs kept per job; older finished ones and their output files are pruned. Default 1000. */
+  keepRuns?: number;
   /** This scheduler's node name in the runs it records. */
   node?: string;
   /** Replaces the executor (tests). */

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { parseDuration } from "../cron/duration.js";
+import { integerIn } from "./options.js";
 
 // The scheduler process: run (foreground), start / stop / status (background).
 
@@ -11,6 +12,11 @@ export function defineDaemonCommands(program: Command): void {
       "--shutdown-grace <duration>",
       "how long to let running jobs finish when stopping",
       durationOption("--shutdown-grace"),
+    )
+    .option(
+      "--keep-runs <n>",
+      "runs kept per job; older ones and their output files are pruned",
+      integerIn("--keep-runs", 1, 10_000_000),
     )
     .addHelpText("after", "\nExample:\n  cron-scheduler run --home /var/lib/cron-scheduler")
     .action(async (_options, command: Command) => {
@@ -25,6 +31,11 @@ export function defineDaemonCommands(program: Command): void {
       "--shutdown-grace <duration>",
       "how long to let running jobs finish when stopping",
       durationOption("--shutdown-grace"),
+    )
+    .option(
+      "--keep-runs <n>",
+      "runs kept per job; older ones and their output files are pruned",
+      integerIn("--keep-runs", 1, 10_000_000),
     )
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  cron-scheduler start && cron-scheduler status")

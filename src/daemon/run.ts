@@ -13,6 +13,8 @@ export interface DaemonOptions {
   echo?: boolean;
   /** How long SIGTERM lets running jobs finish. Default 30 s. */
   shutdownGraceMs?: number;
+  /** Runs kept per job. Default 1000. */
+  keepRuns?: number;
 }
 
 /**

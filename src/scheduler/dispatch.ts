@@ -6,6 +6,7 @@ import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
 import type { Clock } from "./clock.js";
 import { overlapDecision, retryDelay } from "./due.js";
+import { Retention } from "./retention.js";
 import { RunWriter } from "./run-writer.js";
 import type { AttemptResult, JobFunction, Runner } from "./runner.js";
 import type { Firing, JobState } from "./scheduler.js";
@@ -16,6 +17,8 @@ export interface DispatcherDeps {
   clock: Clock;
   node: string;
   runsDir: string | null;
+  /** Runs kept per job; older finished ones (and their output files) are pruned. */
+  keepRuns: number;
   functions: ReadonlyMap<string, JobFunction>;
   random: () => number;
   emit<K extends keyof SchedulerEvents>(event: K, payload: SchedulerEvents[K]): void;
@@ -49,10 +52,14 @@ export class Dispatcher {
   readonly #byJob = new Map<string, JobRuns>();
   readonly #writer: RunWriter;
   readonly #shutdownController = new AbortController();
+  readonly #retention: Retention;
   #stopping = false;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
+    this.#retention = new Retention(deps.store, deps.keepRuns, deps.runsDir, (error) =>
+      deps.emit("error", { error, context: "pruning old runs" }),
+    );
     // Every running attempt listens on the shared signal.
     setMaxListeners(0, this.#shutdownController.signal);
     this.#writer = new RunWriter(deps.store, (error) =>
@@ -101,7 +108,9 @@ export class Dispatcher {
   async recordMissed(runs: Run[]): Promise<void> {
     const won = await this.#claim(runs);
     runs.forEach((run, i) => {
-      if (won[i]) this.#emitRun("run:missed", run);
+      if (!won[i]) return;
+      this.#emitRun("run:missed", run);
+      this.#retention.recorded(run.jobId);
     });
   }
 
@@ -135,6 +144,7 @@ export class Dispatcher {
       touched.add(run.jobId);
       if (decision === "skip") {
         this.#emitRun("run:skipped", run);
+        this.#retention.recorded(run.jobId);
       } else if (decision === "queue") {
         runs.queue.push({ state: f.state, run });
         this.#emitRun("run:queued", run);
@@ -321,6 +331,7 @@ export class Dispatcher {
       await this.#writer.write(run.id, final);
       runs.active.delete(run.id);
       this.#emitRun("run:finished", run);
+      this.#retention.recorded(run.jobId);
       if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
         const at = clock.now() + retryDelay(run.attempt, job.retryBackoffMs, this.#deps.random);
         if (this.#deps.scheduleRetry(job.id, { ...run }, at)) {

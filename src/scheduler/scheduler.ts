@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   pollMs?: number | null;
   /** How long stop() lets running jobs finish before it stops them. Default 30 s. */
   shutdownGraceMs?: number;
+  /** Runs kept per job in the store; older finished ones and their output files are pruned. Default 1000. */
+  keepRuns?: number;
   /** At most this many missed slots of one job are recorded one by one. Default 1000. */
   maxCatchUp?: number;
   /** A difference between wall and monotonic time larger than this is a clock step. Default 2 s. */
@@ -97,6 +99,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       clock: this.#clock,
       node: this.node,
       runsDir: options.runsDir ?? null,
+      keepRuns: options.keepRuns ?? 1000,
       functions: options.functions ?? new Map(),
       random: options.random ?? Math.random,
       emit: (event, payload) => this.emit(event, payload),

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { Job, Run } from "../../src/model.js";
 import { FakeClock } from "../../src/scheduler/fake-clock.js";
 import type { Attempt, AttemptResult, Runner } from "../../src/scheduler/runner.js";
@@ -43,6 +45,10 @@ export class TestRunner {
   readonly run: Runner = (a) => {
     const startedAt = this.clock.now();
     this.calls.push({ attempt: a, at: startedAt });
+    if (a.outputPath) {
+      mkdirSync(dirname(a.outputPath), { recursive: true });
+      writeFileSync(a.outputPath, "output\n");
+    }
     a.onStart?.({ pid: null, pidStartTime: null, startedAt });
     const result = (status: AttemptResult["status"]): AttemptResult => ({
       status,

@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { processStartTime } from "../../src/executor/procfs.js";
 import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
@@ -354,6 +357,33 @@ describe("changes from other processes", () => {
     const run = await h.store.getRun(taken?.runId as string);
     expect(run?.trigger).toBe("manual");
     expect(run?.status).toBe("succeeded");
+  });
+});
+
+describe("history", () => {
+  it("keeps the newest runs of each job and removes older ones with their output files", async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), "cs-runs-"));
+    try {
+      const h = track(harness({ keepRuns: 20, runsDir }));
+      await h.store.createJob(makeJob({ id: "a", schedule: "* * * * * *" }));
+      await h.scheduler.start();
+      await h.clock.advance(100_000);
+      await h.clock.advance(10);
+      expect(h.runner.calls).toHaveLength(100);
+      const runs = await h.runs("a");
+      // Pruned every keep/10 = 2 runs: between 20 and 21 left, the newest.
+      expect(runs.length).toBeGreaterThanOrEqual(20);
+      expect(runs.length).toBeLessThanOrEqual(22);
+      expect(runs.at(-1)?.scheduledAt).toBe(T0 + 100_000);
+      // Output files go in the background (real file I/O): wait for it, boundedly.
+      await vi.waitFor(() => {
+        expect(readdirSync(join(runsDir, "a")).sort()).toEqual(
+          runs.map((r) => `${r.id}.log`).sort(),
+        );
+      });
+    } finally {
+      rmSync(runsDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -6,6 +6,7 @@ import { printJson, println } from "../io.js";
 
 interface RunOptions extends GlobalOptions {
   shutdownGrace?: number;
+  keepRuns?: number;
 }
 
 export async function run(options: RunOptions): Promise<void> {
@@ -19,6 +20,7 @@ export async function run(options: RunOptions): Promise<void> {
         : {}),
     echo: process.stderr.isTTY === true,
     ...(options.shutdownGrace === undefined ? {} : { shutdownGraceMs: options.shutdownGrace }),
+    ...(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns }),
   });
 }
 
