@@ -25,20 +25,29 @@ export async function runFunction(a: Attempt, name: string): Promise<AttemptResu
     return notStarted("failed", `no function is registered under the name "${name}"`, now());
   }
   if (a.signal?.aborted) return notStarted("killed", "stopped before it started", now());
-  const sink = new OutputSink(
-    a.outputPath,
-    a.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
-    a.tailBytes ?? DEFAULT_TAIL_BYTES,
-  );
   const grace = a.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-  const controller = new AbortController();
-  const ctx: JobContext = {
-    signal: controller.signal,
-    scheduledAt: new Date(a.scheduledAt),
-    runId: a.runId,
-    attempt: a.attempt,
-    jobId: a.jobId,
+  // The output of a function is only what it throws; most runs print
+  // nothing, so the sink (and its file) is made on the first note.
+  let sink: OutputSink | null = null;
+  const output = () => {
+    sink ??= new OutputSink(
+      a.outputPath,
+      a.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      a.tailBytes ?? DEFAULT_TAIL_BYTES,
+    );
+    return sink;
   };
+  // The function's own signal is made when it first reads ctx.signal: most
+  // never do, and an AbortController costs more than the rest of a call.
+  let controller: AbortController | null = null;
+  let abortReason: DOMException | null = null;
+  const ctx = new Context(() => {
+    if (!controller) {
+      controller = new AbortController();
+      if (abortReason) controller.abort(abortReason);
+    }
+    return controller.signal;
+  }, a);
   const startedAt = now();
   let startError: string | null = null;
   try {
@@ -59,18 +68,22 @@ export async function runFunction(a: Attempt, name: string): Promise<AttemptResu
       cancelTimeout?.();
       if (graceTimer !== null) clearTimeout(graceTimer);
       a.signal?.removeEventListener("abort", onAbort);
-      resolve(finishWith(sink, { status, startedAt, error: error ?? startError }, now));
+      const fields = { status, startedAt, error: error ?? startError };
+      if (sink) resolve(finishWith(sink, fields, now));
+      else resolve(silentResult(fields, now()));
     };
 
     const stop = (reason: "timed_out" | "killed", message: string) => {
       if (done || stopReason !== null) return;
       stopReason = reason;
-      sink.note(`${message}: aborted the function's signal`);
-      controller.abort(
-        new DOMException(message, reason === "timed_out" ? "TimeoutError" : "AbortError"),
+      output().note(`${message}: aborted the function's signal`);
+      abortReason = new DOMException(
+        message,
+        reason === "timed_out" ? "TimeoutError" : "AbortError",
       );
+      controller?.abort(abortReason);
       graceTimer = setTimeout(() => {
-        sink.note(
+        output().note(
           `the function had not settled ${grace} ms after its signal was aborted; left running`,
         );
         finish(
@@ -90,13 +103,64 @@ export async function runFunction(a: Attempt, name: string): Promise<AttemptResu
     const fail = (err: unknown) => {
       if (done) return;
       // The whole error (stack, cause, own properties) goes to the output; its message to the result.
-      sink.write(Buffer.from(`${inspect(err)}\n`));
+      output().write(Buffer.from(`${inspect(err)}\n`));
       finish(stopReason ?? "failed", err instanceof Error ? err.message : inspect(err));
     };
     try {
-      Promise.resolve(fn(ctx)).then(() => finish(stopReason ?? "succeeded", null), fail);
+      const value = fn(ctx);
+      // A function that returns no promise has finished: no need to wait a turn.
+      if (value !== null && typeof (value as PromiseLike<unknown>)?.then === "function") {
+        Promise.resolve(value).then(() => finish(stopReason ?? "succeeded", null), fail);
+      } else {
+        finish(stopReason ?? "succeeded", null);
+      }
     } catch (err) {
       fail(err);
     }
   });
+}
+
+/** The context a function gets; its signal and Date are made only if read. */
+class Context implements JobContext {
+  readonly runId: string;
+  readonly attempt: number;
+  readonly jobId: string;
+  readonly #signal: () => AbortSignal;
+  readonly #scheduledAt: number;
+  #date: Date | null = null;
+
+  constructor(signal: () => AbortSignal, a: Attempt) {
+    this.#signal = signal;
+    this.runId = a.runId;
+    this.attempt = a.attempt;
+    this.jobId = a.jobId;
+    this.#scheduledAt = a.scheduledAt;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal();
+  }
+
+  get scheduledAt(): Date {
+    this.#date ??= new Date(this.#scheduledAt);
+    return this.#date;
+  }
+}
+
+function silentResult(
+  fields: { status: AttemptStatus; startedAt: number; error: string | null },
+  finishedAt: number,
+): AttemptResult {
+  return {
+    status: fields.status,
+    exitCode: null,
+    signal: null,
+    startedAt: fields.startedAt,
+    finishedAt,
+    outputTail: "",
+    outputBytes: 0,
+    outputTruncated: false,
+    error: fields.error,
+    outputError: null,
+  };
 }

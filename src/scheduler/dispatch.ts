@@ -257,7 +257,7 @@ export class Dispatcher {
     active.stopReason ??= reason;
     // A shared controller is only ever aborted by shutdown, which stops every run.
     if (active.controller !== this.#shutdownController || this.#stopping)
-      active.controller.abort(new Error(reason));
+      active.controller.abort(new DOMException(reason, "AbortError"));
   }
 
   #launch(state: JobState, run: Run): void {

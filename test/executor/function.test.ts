@@ -113,6 +113,35 @@ describe("functions", () => {
     );
   });
 
+  it("a signal first read after the timeout is already aborted, with the timeout as reason", async () => {
+    let seen: { aborted: boolean; name: string } | undefined;
+    const r = await runAttempt(
+      withFn(
+        (ctx) =>
+          new Promise<void>((res, rej) =>
+            setTimeout(() => {
+              seen = {
+                aborted: ctx.signal.aborted,
+                name: (ctx.signal.reason as DOMException).name,
+              };
+              rej(ctx.signal.reason);
+              res();
+            }, 60),
+          ),
+        { timeoutMs: 20, killGraceMs: 1000 },
+      ),
+    );
+    expect(seen).toEqual({ aborted: true, name: "TimeoutError" });
+    expect(r.status).toBe("timed_out");
+  });
+
+  it("a function that returns at once, without a promise, succeeds in the same turn", async () => {
+    let calls = 0;
+    const r = await runAttempt(withFn(() => void calls++));
+    expect(calls).toBe(1);
+    expect(r).toMatchObject({ status: "succeeded", outputTail: "", outputBytes: 0, error: null });
+  });
+
   it("a result after the timeout does not make it a success", async () => {
     const r = await runAttempt(
       withFn(() => new Promise((res) => setTimeout(res, 80)), { timeoutMs: 20, killGraceMs: 1000 }),
