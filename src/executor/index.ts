@@ -15,11 +15,15 @@
 //   error (why, where no exit status says it), outputError (log file trouble).
 //
 // Processes: spawned without a shell (unless the target is {type:"shell"},
-// then /bin/sh -c), stdin empty, in their own process group; a timeout or an
-// abort sends SIGTERM to the whole group and SIGKILL after killGraceMs. The
-// run ends when its main process has exited and nothing of its group is left
-// (leftovers are stopped the same way), see process.ts. stdout and stderr,
-// interleaved, go to outputPath, bounded by maxOutputBytes with a marker.
+// then /bin/sh -c), stdin empty, in their own process group, with the
+// environment the scheduler had when it called refreshInheritedEnvironment()
+// (at its start; like crond, not process.env as changed since), then the
+// job's env, then CRON_SCHEDULER_JOB_ID, _RUN_ID, _ATTEMPT and _SCHEDULED_AT.
+// A timeout or an abort sends SIGTERM to the whole group and SIGKILL after
+// killGraceMs. The run ends when its main process has exited and nothing of
+// its group is left (leftovers are stopped the same way), see process.ts.
+// stdout and stderr, interleaved, go to outputPath, bounded by
+// maxOutputBytes with a marker.
 //
 // Functions: called with { signal, scheduledAt, runId, attempt, jobId }; on a
 // timeout or an abort the signal is aborted, and after killGraceMs the
@@ -34,6 +38,7 @@ import { runFunction } from "./function.js";
 import { runProcess } from "./process.js";
 import type { Attempt, AttemptResult } from "./types.js";
 
+export { refreshInheritedEnvironment } from "./command.js";
 export { killProcessGroupIfSame, processStartTime } from "./procfs.js";
 export {
   type Attempt,

@@ -3,7 +3,12 @@
 import { chmodSync, copyFileSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { processStartTime, runAttempt, type StartInfo } from "../../src/executor/index.js";
+import {
+  processStartTime,
+  refreshInheritedEnvironment,
+  runAttempt,
+  type StartInfo,
+} from "../../src/executor/index.js";
 import { attempt, SCRIPTS, script, tempDir } from "./helpers.js";
 
 let tmp: ReturnType<typeof tempDir>;
@@ -202,4 +207,42 @@ it("the output file holds the output", async () => {
   const r = await runAttempt(attempt(script("report.sh", "x"), { outputPath: path }));
   expect(r.status).toBe("succeeded");
   expect(readFileSync(path, "utf8")).toBe("interpreter=bash\narg=x\nJOB_COLOR=\n");
+});
+
+describe("the environment", () => {
+  const NAME = "CRON_EXECUTOR_TEST_INHERITED";
+  const echo = (name: string) => attempt({ type: "shell", command: `printf %s "$${name}"` });
+  afterEach(() => {
+    delete process.env[NAME];
+    delete process.env.CRON_SCHEDULER_JOB_ID;
+    refreshInheritedEnvironment();
+  });
+
+  it("is the scheduler's as of the last refreshInheritedEnvironment(), not as changed since", async () => {
+    process.env[NAME] = "at start";
+    refreshInheritedEnvironment();
+    process.env[NAME] = "changed later";
+    expect((await runAttempt(echo(NAME))).outputTail).toBe("at start");
+    refreshInheritedEnvironment();
+    expect((await runAttempt(echo(NAME))).outputTail).toBe("changed later");
+    delete process.env[NAME];
+    refreshInheritedEnvironment();
+    const r = await runAttempt(
+      attempt({ type: "shell", command: `printf %s "\${${NAME}-unset}"` }),
+    );
+    expect(r.outputTail).toBe("unset");
+  });
+
+  it("the job's env overrides the inherited one, and the run's variables override both", async () => {
+    process.env[NAME] = "inherited";
+    process.env.CRON_SCHEDULER_JOB_ID = "the scheduler's own";
+    refreshInheritedEnvironment();
+    const r = await runAttempt(
+      attempt(
+        { type: "shell", command: `printf '%s %s' "$${NAME}" "$CRON_SCHEDULER_JOB_ID"` },
+        { env: { [NAME]: "the job's" }, jobId: "env-job" },
+      ),
+    );
+    expect(r.outputTail).toBe("the job's env-job");
+  });
 });
