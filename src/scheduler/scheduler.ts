@@ -243,9 +243,21 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     firings: Firing[],
     missed: Run[],
     trigger: RunTrigger,
+    slot?: number,
   ): void {
     const { job, schedule } = state;
     if (job.paused || schedule.kind === "reboot") return;
+    // The usual case, on the hot path: the heap entry's slot is the only one
+    // due and it is on time. One next() decides it, and is the next entry.
+    if (slot !== undefined && slot > state.watermark && now - jitter - slot <= 1000) {
+      const following = schedule.next(slot);
+      if (following === null || following > now) {
+        firings.push({ state, slot, attempt: 1, trigger });
+        state.watermark = now;
+        if (following !== null) this.#pushSlot(state, following);
+        return;
+      }
+    }
     if (state.watermark < now) {
       const cap = this.#options.maxCatchUp ?? 1000;
       const due = dueSlots(schedule, state.watermark, now, cap);
@@ -268,7 +280,10 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   #pushNext(state: JobState): void {
     const next = state.schedule.next(state.watermark);
-    if (next === null) return;
+    if (next !== null) this.#pushSlot(state, next);
+  }
+
+  #pushSlot(state: JobState, next: number): void {
     const jitter =
       state.job.jitterMs > 0
         ? Math.floor((this.#options.random ?? Math.random)() * state.job.jitterMs)
@@ -317,7 +332,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         const run = entry.retryOf;
         firings.push({ state, slot: run.scheduledAt, attempt: run.attempt + 1, trigger: "retry" });
       } else {
-        this.#collectDue(state, now, entry.jitter, firings, missed, "schedule");
+        this.#collectDue(state, now, entry.jitter, firings, missed, "schedule", key - entry.jitter);
       }
     }
     await this.#dispatch.recordMissed(missed);
