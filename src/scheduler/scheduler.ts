@@ -1,5 +1,6 @@
 import { parseSchedule, type Schedule } from "../cron/index.js";
 import { type SchedulerEvents, TypedEmitter } from "../events.js";
+import { refreshInheritedEnvironment } from "../executor/command.js";
 import { thisNode } from "../ids.js";
 import type { Job, Run, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
@@ -139,6 +140,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   async #start(): Promise<void> {
+    // Children inherit the environment as it is now, plus their job's (as with crond).
+    refreshInheritedEnvironment();
     const now = this.#clock.now();
     this.#startedAt = now;
     this.#lastWall = now;
