@@ -283,6 +283,8 @@ export class MemoryStore implements Store {
  * change a stored job through an object it holds, and reads cost no copy
  * (100,000 jobs would otherwise be cloned at every listJobs).
  */
+const EMPTY_ENV: Record<string, string> = Object.freeze({});
+
 function frozenCopy(job: Job): Job {
   const t = job.target;
   const target = Object.freeze(
@@ -292,7 +294,27 @@ function frozenCopy(job: Job): Job {
         ? { ...t, argv: Object.freeze([...t.argv]) }
         : { ...t },
   ) as Job["target"];
-  return Object.freeze({ ...job, target, env: Object.freeze({ ...job.env }) });
+  // Field by field, one shape for every job: a spread of a Job into a frozen
+  // object came out at about twice the size.
+  return Object.freeze({
+    id: job.id,
+    schedule: job.schedule,
+    timezone: job.timezone,
+    timeoutMs: job.timeoutMs,
+    target,
+    cwd: job.cwd,
+    env: Object.keys(job.env).length === 0 ? EMPTY_ENV : Object.freeze({ ...job.env }),
+    overlap: job.overlap,
+    retries: job.retries,
+    retryBackoffMs: job.retryBackoffMs,
+    catchUp: job.catchUp,
+    graceMs: job.graceMs,
+    jitterMs: job.jitterMs,
+    paused: job.paused,
+    description: job.description,
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+  });
 }
 
 function definedOnly<T extends object>(patch: T): Partial<T> {
