@@ -67,16 +67,7 @@ export async function runProcess(a: Attempt, argv: Argv): Promise<AttemptResult>
     return finishWith(sink, { status: "failed", startedAt, error }, now);
   }
 
-  // Read now, synchronously: the child cannot have been reaped yet, so the pid is surely ours.
-  const pidStartTime = processStartTime(pid);
-  let startError: string | null = null;
-  try {
-    a.onStart?.({ pid, pidStartTime, startedAt });
-  } catch (err) {
-    startError = `onStart failed: ${(err as Error).message}`;
-  }
-
-  return supervise(a, child, pid, sink, startedAt, startError);
+  return supervise(a, child, pid, sink, startedAt);
 }
 
 function supervise(
@@ -85,7 +76,6 @@ function supervise(
   pid: number,
   sink: OutputSink,
   startedAt: number,
-  startError: string | null,
 ): Promise<AttemptResult> {
   const now = a.now ?? Date.now;
   const grace = a.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -105,6 +95,26 @@ function supervise(
     let killTimer: NodeJS.Timeout | null = null;
     let pollTimer: NodeJS.Timeout | null = null;
     let pipeTimer: NodeJS.Timeout | null = null;
+    let startError: string | null = null;
+    // onStart gets the pid's start time, read once this loop iteration has
+    // reaped what exited (see afterPoll); the result waits until onStart was called.
+    let starting = false;
+    const onStart = a.onStart;
+    if (onStart !== undefined) {
+      starting = true;
+      afterPoll(() => {
+        // Until the child is reaped, its pid cannot be reused: the read names the child.
+        // Reaped, it has ended: a start time identifies live processes only.
+        const pidStartTime = exited ? null : processStartTime(pid);
+        try {
+          onStart({ pid, pidStartTime, startedAt });
+        } catch (err) {
+          startError = `onStart failed: ${(err as Error).message}`;
+        }
+        starting = false;
+        if (finishing) settle();
+      });
+    }
 
     // stdout and stderr interleaved as they arrive; reading pauses while the file is behind.
     const resume = () => {
@@ -207,6 +217,10 @@ function supervise(
       cancelTimeout?.();
       for (const t of [killTimer, pollTimer, pipeTimer]) if (t !== null) clearTimeout(t);
       a.signal?.removeEventListener("abort", onAbort);
+      if (!starting) settle();
+    }
+
+    function settle() {
       const status = stopReason ?? (exitCode === 0 ? "succeeded" : "failed");
       resolve(
         finishWith(
@@ -217,6 +231,23 @@ function supervise(
       );
     }
   });
+}
+
+// Reading a child's /proc/<pid>/stat costs ~30 µs (more on a busy machine),
+// and a start time is only of use for a process that is still running. So
+// the reads of the runs spawned in one event-loop turn wait for its check
+// phase: by then the poll phase has reaped the children that already ended
+// (SIGCHLD), and those are not read at all.
+let pendingAfterPoll: (() => void)[] = [];
+
+function afterPoll(fn: () => void): void {
+  if (pendingAfterPoll.push(fn) === 1) setImmediate(runAfterPoll);
+}
+
+function runAfterPoll(): void {
+  const fns = pendingAfterPoll;
+  pendingAfterPoll = [];
+  for (const fn of fns) fn();
 }
 
 function spawnError(err: unknown, argv: Argv): string {

@@ -36,7 +36,7 @@ interface ProcStat {
  * Fields of /proc/<pid>/stat (proc(5)). The command name (field 2) may hold
  * spaces and parentheses, so fields are counted from its closing parenthesis.
  * One open, read and close (readFileSync would stat and read twice): this
- * runs synchronously on every spawn.
+ * runs on the spawn of every run that is still alive a moment later.
  */
 function readStat(pid: number | string): ProcStat | null {
   let text: string;
@@ -53,7 +53,7 @@ function readStat(pid: number | string): ProcStat | null {
   } finally {
     closeSync(fd);
   }
-  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ", 20);
   // rest[0] is field 3 (state), rest[2] field 5 (pgrp), rest[19] field 22 (starttime).
   const state = rest[0];
   const pgrp = Number(rest[2]);

@@ -51,7 +51,11 @@ export interface Attempt {
    * warns of a leak past 10.
    */
   signal?: AbortSignal;
-  /** Called once the attempt has started (the child is spawned); must not throw. */
+  /**
+   * Called once the attempt has started: for a process, in the same event-loop
+   * iteration as its spawn, after the poll phase (pidStartTime is null if it
+   * has already ended by then); always before the attempt's result. Must not throw.
+   */
   onStart?(info: StartInfo): void;
   /** Where `{type: "function"}` targets are looked up by name (a Map will do). */
   functions?: { get(name: string): JobFunction | undefined };

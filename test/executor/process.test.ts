@@ -189,6 +189,21 @@ describe("onStart", () => {
     expect(seen?.pidStartTime).toBe(whileAlive);
   });
 
+  it("comes before the result, also for a child that exits at once", async () => {
+    // The start time is read off the event loop; the result must still wait for onStart.
+    const runs = Array.from({ length: 20 }, async () => {
+      const calls: (string | null)[] = [];
+      const r = await runAttempt(
+        attempt(
+          { type: "command", argv: ["/bin/true"] },
+          { onStart: (info) => calls.push(info.pidStartTime) },
+        ),
+      );
+      return { status: r.status, calls: calls.length };
+    });
+    for (const r of await Promise.all(runs)) expect(r).toEqual({ status: "succeeded", calls: 1 });
+  });
+
   it("a throwing onStart does not lose the run", async () => {
     const r = await runAttempt(
       attempt(script("exit-with.sh", "0"), {
