@@ -92,12 +92,21 @@ export function killProcessGroupIfSame(
 
 /** Sends `signal` to the process group `pgid`; false if the group no longer exists. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  // ESRCH is the usual answer (every run's exit asks whether its group is
+  // gone), and process.kill throws it: the stack trace was two thirds of the
+  // cost of that. An unexpected error gets its stack back before it is thrown.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     process.kill(-pgid, signal);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    Error.stackTraceLimit = limit;
+    if (err instanceof Error) Error.captureStackTrace(err, signalGroup);
     throw err;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { killProcessGroupIfSame, processStartTime } from "../../src/executor/index.js";
-import { groupAlive } from "../../src/executor/procfs.js";
+import { groupAlive, signalGroup } from "../../src/executor/procfs.js";
 import { killQuietly, pidState, waitFor } from "./helpers.js";
 
 const started: number[] = [];
@@ -84,5 +84,33 @@ describe("groupAlive", () => {
     expect(groupAlive(pid)).toBe(true);
     process.kill(grandchild, "SIGKILL");
     expect(await waitFor(() => !groupAlive(pid), 1000)).toBe(true);
+  });
+});
+
+describe("signalGroup", () => {
+  it("is false for a group that is gone, and leaves Error.stackTraceLimit as it was", async () => {
+    // A group of one: once its leader is reaped, the group is gone.
+    const child = spawn("sleep", ["30"], { detached: true, stdio: "ignore" });
+    const pid = child.pid as number;
+    started.push(pid);
+    expect(signalGroup(pid, 0)).toBe(true);
+    const limit = Error.stackTraceLimit;
+    child.kill("SIGKILL");
+    await once(child, "exit");
+    expect(signalGroup(pid, 0)).toBe(false);
+    expect(signalGroup(pid, "SIGTERM")).toBe(false);
+    expect(Error.stackTraceLimit).toBe(limit);
+  });
+
+  it("throws what is not ESRCH, with a stack trace", () => {
+    let error: Error | undefined;
+    try {
+      signalGroup(process.pid, "SIGNOPE" as NodeJS.Signals);
+    } catch (err) {
+      error = err as Error;
+    }
+    expect((error as NodeJS.ErrnoException).code).toBe("ERR_UNKNOWN_SIGNAL");
+    expect(error?.stack?.split("\n").length).toBeGreaterThan(1);
+    expect(Error.stackTraceLimit).toBeGreaterThan(0);
   });
 });
