@@ -1,4 +1,3 @@
 #!/usr/bin/env node
-import { main } from "../dist/cli/main.js";
-
-await main(process.argv.slice(2));
+// CommonJS, as every file in bin/ (see bin/package.json and create_cron.js).
+import("../dist/cli/main.js").then(({ main }) => main(process.argv.slice(2)));
