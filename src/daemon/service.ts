@@ -3,6 +3,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SchedulerError } from "../errors.js";
+import { processStartTime } from "../executor/procfs.js";
 import { ensureHome, homePaths } from "../home.js";
 import { lockHolder } from "./lock.js";
 
@@ -73,16 +74,20 @@ export async function stop(
   home: string,
   waitMs = 60_000,
 ): Promise<ServiceStatus & { wasRunning: boolean }> {
-  const before = status(home);
-  if (!before.running || before.pid === null) return { ...before, wasRunning: false };
-  process.kill(before.pid, "SIGTERM");
+  const holder = lockHolder(homePaths(home).pid);
+  if (holder === null) return { running: false, pid: null, home, wasRunning: false };
+  process.kill(holder.pid, "SIGTERM");
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    if (!status(home).running) return { running: false, pid: before.pid, home, wasRunning: true };
+    // Gone means the process has exited, not only that it let go of its pid file.
+    const exited = holder.startTime === null || processStartTime(holder.pid) !== holder.startTime;
+    if (!status(home).running && exited) {
+      return { running: false, pid: holder.pid, home, wasRunning: true };
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new SchedulerError(
     "E_INTERNAL",
-    `the scheduler (pid ${before.pid}) is still running ${waitMs / 1000} s after SIGTERM; it may be waiting for jobs to finish`,
+    `the scheduler (pid ${holder.pid}) is still running ${waitMs / 1000} s after SIGTERM; it may be waiting for jobs to finish`,
   );
 }
