@@ -90,7 +90,7 @@ export function killProcessGroupIfSame(
   return signalGroup(pid, signal);
 }
 
-/** Sends `signal` to the process group `pgid`; false if the group no longer exists. */
+/** Sends `signal` to the process group `pgid`; false if the group no longer exists or may not be signalled. */
 export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
   // ESRCH is the usual answer (every run's exit asks whether its group is
   // gone), and process.kill throws it: the stack trace was two thirds of the
@@ -101,7 +101,11 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
     process.kill(-pgid, signal);
     return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ESRCH") return false;
+    const code = (err as NodeJS.ErrnoException).code;
+    // EPERM: what is left of the group is not ours to signal (it changed its
+    // user); we cannot stop or wait for it, so it counts as gone — throwing
+    // here, in an exit handler or a timer, would bring the scheduler down.
+    if (code === "ESRCH" || code === "EPERM") return false;
     Error.stackTraceLimit = limit;
     if (err instanceof Error) Error.captureStackTrace(err, signalGroup);
     throw err;
