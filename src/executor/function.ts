@@ -5,6 +5,7 @@
 // the event loop cannot be stopped at all; run such work as a command.
 
 import { inspect } from "node:util";
+import { whenAborted } from "./abort.js";
 import { OutputSink } from "./output.js";
 import { finishWith, notStarted } from "./result.js";
 import { after } from "./timers.js";
@@ -67,7 +68,7 @@ export async function runFunction(a: Attempt, name: string): Promise<AttemptResu
       done = true;
       cancelTimeout?.();
       if (graceTimer !== null) clearTimeout(graceTimer);
-      a.signal?.removeEventListener("abort", onAbort);
+      stopWaiting();
       const fields = { status, startedAt, error: error ?? startError };
       if (sink) resolve(finishWith(sink, fields, now));
       else resolve(silentResult(fields, now()));
@@ -98,7 +99,7 @@ export async function runFunction(a: Attempt, name: string): Promise<AttemptResu
       cancelTimeout = after(ms, () => stop("timed_out", `timed out after ${ms} ms`));
     }
     const onAbort = () => stop("killed", "stopped by the scheduler");
-    a.signal?.addEventListener("abort", onAbort, { once: true });
+    const stopWaiting = whenAborted(a.signal, onAbort);
 
     const fail = (err: unknown) => {
       if (done) return;

@@ -14,6 +14,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
+import { whenAborted } from "./abort.js";
 import { type Argv, envOf } from "./command.js";
 import { OutputSink } from "./output.js";
 import { groupAlive, processStartTime, signalGroup } from "./procfs.js";
@@ -161,7 +162,7 @@ function supervise(
     }
     const onAbort = () =>
       stop("killed", "stopped by the scheduler: sent SIGTERM to the process group");
-    a.signal?.addEventListener("abort", onAbort, { once: true });
+    const stopWaiting = whenAborted(a.signal, onAbort);
 
     const pollGroup = () => {
       pollTimer = null;
@@ -177,7 +178,7 @@ function supervise(
       exitCode = code;
       exitSignal = signal;
       cancelTimeout?.();
-      a.signal?.removeEventListener("abort", onAbort);
+      stopWaiting();
       if (sigkillSent || !groupAlive(pid)) groupDone = true;
       else {
         if (stopReason === null) {
@@ -216,7 +217,7 @@ function supervise(
       finishing = true;
       cancelTimeout?.();
       for (const t of [killTimer, pollTimer, pipeTimer]) if (t !== null) clearTimeout(t);
-      a.signal?.removeEventListener("abort", onAbort);
+      stopWaiting();
       if (!starting) settle();
     }
 
