@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { type ParseOptions, parseSchedule } from "./cron/index.js";
+import { type ParseOptions, parseSchedule, type Schedule } from "./cron/index.js";
 import { SchedulerError } from "./errors.js";
 import type { SchedulerEvents } from "./events.js";
 import { runAttempt } from "./executor/index.js";
@@ -68,6 +68,8 @@ export async function createScheduler(
   return new CronScheduler(store, typeof spec === "string", { ...options, clock, runsDir });
 }
 
+function noop(): void {}
+
 function sqlitePath(spec: string): string | null {
   if (spec === "memory" || /^postgres(ql)?:/i.test(spec)) return null;
   return spec.replace(/^sqlite:(\/\/(?=\/))?/i, "");
@@ -81,7 +83,9 @@ export class CronScheduler {
   readonly #clock: Clock;
   readonly #timezone: string | undefined;
   /** Adds not yet written; start() waits for them. */
-  readonly #pending = new Set<Promise<unknown>>();
+  #pending: Promise<unknown>[] = [];
+  /** Schedules parsed by add(), for the scheduler to reuse. */
+  readonly #schedules = new Map<string, Schedule>();
 
   constructor(
     store: Store,
@@ -98,6 +102,12 @@ export class CronScheduler {
       clock: options.clock,
       runsDir: options.runsDir ?? null,
       functions: this.#functions,
+      scheduleOf: (job) => {
+        const known = this.#schedules.get(job.id);
+        return known && known.expression === job.schedule.trim() && known.timezone === job.timezone
+          ? known
+          : undefined;
+      },
       ...(options.node === undefined ? {} : { node: options.node }),
       ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }),
       ...(options.shutdownGraceMs === undefined
@@ -137,9 +147,16 @@ export class CronScheduler {
     if (input.timezone === undefined && this.#timezone) input.timezone = this.#timezone;
     const job = validateJob(input, { now: this.#clock.now(), timeoutBareUnit: null });
     if (run) this.#functions.set(job.id, run);
+    // Validation just parsed the schedule: the scheduler takes it from here
+    // instead of parsing it again (the parse cache does not hold 100,000).
+    this.#schedules.set(
+      job.id,
+      parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id }),
+    );
     const write = this.#upsert(job);
-    this.#pending.add(write);
-    write.catch(() => {}).finally(() => this.#pending.delete(write));
+    // Marks the rejection handled (the caller may not await add()); start() reports it.
+    write.then(undefined, noop);
+    this.#pending.push(write);
     return write;
   }
 
@@ -158,6 +175,7 @@ export class CronScheduler {
   async remove(id: string): Promise<boolean> {
     const removed = await this.store.removeJob(id);
     this.#functions.delete(id);
+    this.#schedules.delete(id);
     await this.#scheduler.refresh();
     return removed;
   }
@@ -247,7 +265,9 @@ export class CronScheduler {
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.#pending);
+    const pending = this.#pending;
+    this.#pending = [];
+    await Promise.all(pending);
     await this.#scheduler.start();
   }
 

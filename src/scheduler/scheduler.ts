@@ -21,6 +21,8 @@ export interface SchedulerOptions {
   /** Directory of run output files (<home>/runs), or null to keep only the tail in the store. */
   runsDir?: string | null;
   functions?: ReadonlyMap<string, JobFunction>;
+  /** A schedule the caller already parsed for this job (same text and zone), to save parsing it again. */
+  scheduleOf?: (job: Job) => Schedule | undefined;
   /** How often to look for jobs and trigger requests changed by other processes; null: never. Default 500 ms. */
   pollMs?: number | null;
   /** How long stop() lets running jobs finish before it stops them. Default 30 s. */
@@ -215,7 +217,9 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   #install(job: Job): JobState | null {
     let schedule: Schedule;
     try {
-      schedule = parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id });
+      schedule =
+        this.#options.scheduleOf?.(job) ??
+        parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id });
     } catch (error) {
       this.emit("error", {
         error: error as Error,
