@@ -9,12 +9,18 @@ const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower 
  * creation, unique across processes and machines without coordination.
  */
 export function newRunId(now = Date.now()): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
+  // Runs come in bursts within one millisecond: their time part is shared.
+  if (now !== lastTime) {
+    let time = "";
+    let t = now;
+    for (let i = 0; i < 10; i++) {
+      time = ALPHABET[t % 32] + time;
+      t = Math.floor(t / 32);
+    }
+    lastTime = now;
+    lastTimeText = time;
   }
+  const time = lastTimeText;
   // Random bytes come from a pool refilled 400 ids at a time: one
   // randomBytes call per run costs more than the rest of the id.
   if (poolAt + 10 > POOL.length) {
@@ -26,6 +32,8 @@ export function newRunId(now = Date.now()): string {
   return time + rand;
 }
 
+let lastTime = Number.NaN;
+let lastTimeText = "";
 const POOL = Buffer.alloc(4000);
 let poolAt = POOL.length;
 
