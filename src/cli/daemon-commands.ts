@@ -5,38 +5,18 @@ import { integerIn } from "./options.js";
 // The scheduler process: run (foreground), start / stop / status (background).
 
 export function defineDaemonCommands(program: Command): void {
-  program
-    .command("run")
-    .description("run the scheduler in the foreground until SIGTERM or Ctrl-C")
-    .option(
-      "--shutdown-grace <duration>",
-      "how long to let running jobs finish when stopping",
-      durationOption("--shutdown-grace"),
-    )
-    .option(
-      "--keep-runs <n>",
-      "runs kept per job; older ones and their output files are pruned",
-      integerIn("--keep-runs", 1, 10_000_000),
-    )
+  schedulerOptions(
+    program
+      .command("run")
+      .description("run the scheduler in the foreground until SIGTERM or Ctrl-C"),
+  )
     .addHelpText("after", "\nExample:\n  cron-scheduler run --home /var/lib/cron-scheduler")
     .action(async (_options, command: Command) => {
       const { run } = await import("./commands/daemon.js");
       await run(command.optsWithGlobals());
     });
 
-  program
-    .command("start")
-    .description("start the scheduler in the background")
-    .option(
-      "--shutdown-grace <duration>",
-      "how long to let running jobs finish when stopping",
-      durationOption("--shutdown-grace"),
-    )
-    .option(
-      "--keep-runs <n>",
-      "runs kept per job; older ones and their output files are pruned",
-      integerIn("--keep-runs", 1, 10_000_000),
-    )
+  schedulerOptions(program.command("start").description("start the scheduler in the background"))
     .option("--json", "print JSON")
     .addHelpText("after", "\nExample:\n  cron-scheduler start && cron-scheduler status")
     .action(async (_options, command: Command) => {
@@ -68,6 +48,21 @@ export function defineDaemonCommands(program: Command): void {
       const { status } = await import("./commands/daemon.js");
       await status(command.optsWithGlobals());
     });
+}
+
+/** The options of the scheduler process, shared by run and start. */
+function schedulerOptions(command: Command): Command {
+  return command
+    .option(
+      "--shutdown-grace <duration>",
+      "how long to let running jobs finish when stopping",
+      durationOption("--shutdown-grace"),
+    )
+    .option(
+      "--keep-runs <n>",
+      "runs kept per job; older ones and their output files are pruned",
+      integerIn("--keep-runs", 1, 10_000_000),
+    );
 }
 
 /** A commander parser for a duration with a unit (90s, 1m), as milliseconds. */
