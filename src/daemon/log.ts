@@ -1,5 +1,5 @@
 import pino, { type Logger } from "pino";
-import { formatLine } from "../cli/commands/logs.js";
+import { formatLine } from "../log-format.js";
 import type { Run } from "../model.js";
 import type { Scheduler } from "../scheduler/scheduler.js";
 import { RotatingFile } from "./log-file.js";

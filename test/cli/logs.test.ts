@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { formatLine } from "../../src/cli/commands/logs.js";
+import { formatLine } from "../../src/log-format.js";
 import { BIN, type Sandbox, sandbox } from "./helpers.js";
 
 // The scheduler's log is pino's JSON lines; `logs` reads them back.

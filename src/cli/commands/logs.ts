@@ -2,6 +2,7 @@ import { type FileHandle, open, readdir, readFile, stat } from "node:fs/promises
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { homePaths } from "../../home.js";
+import { formatLine } from "../../log-format.js";
 import { type GlobalOptions, homeOf } from "../context.js";
 import { println } from "../io.js";
 
@@ -13,16 +14,6 @@ interface LogsOptions extends GlobalOptions {
 }
 
 const POLL_MS = 250;
-const LEVELS: Record<number, string> = {
-  10: "TRACE",
-  20: "DEBUG",
-  30: "INFO",
-  40: "WARN",
-  50: "ERROR",
-  60: "FATAL",
-};
-/** Fields every line has, or that the layout shows in its own place. */
-const SHOWN = new Set(["time", "level", "msg", "event", "jobId", "runId", "pid", "hostname", "v"]);
 
 /**
  * `cron-scheduler logs [--follow] [--job <id>]`: <home>/scheduler.log, JSON
@@ -106,40 +97,6 @@ function matchesJob(line: string, job: string | undefined): boolean {
   } catch {
     return false;
   }
-}
-
-/** "2026-06-01T14:00:00.123+02:00 INFO  run.succeeded backup 01jd… run finished exitCode=0" */
-export function formatLine(line: string): string {
-  let entry: Record<string, unknown>;
-  try {
-    entry = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return line;
-  }
-  if (entry === null || typeof entry !== "object") return line;
-  const time = typeof entry.time === "number" ? localIso(entry.time) : String(entry.time ?? "-");
-  const level =
-    typeof entry.level === "number"
-      ? (LEVELS[entry.level] ?? String(entry.level))
-      : String(entry.level ?? "");
-  const parts = [time, level.padEnd(5)];
-  if (entry.event !== undefined) parts.push(String(entry.event));
-  if (entry.jobId !== undefined) parts.push(`job=${String(entry.jobId)}`);
-  if (entry.runId !== undefined) parts.push(`run=${String(entry.runId)}`);
-  if (entry.msg !== undefined) parts.push(String(entry.msg));
-  for (const [key, value] of Object.entries(entry)) {
-    if (SHOWN.has(key)) continue;
-    parts.push(`${key}=${typeof value === "string" ? value : JSON.stringify(value)}`);
-  }
-  return parts.join(" ");
-}
-
-function localIso(ms: number): string {
-  const offset = -new Date(ms).getTimezoneOffset();
-  const wall = new Date(ms + offset * 60_000).toISOString().slice(0, 23);
-  if (offset === 0) return `${wall}Z`;
-  const a = Math.abs(offset);
-  return `${wall}${offset < 0 ? "-" : "+"}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
 }
 
 async function openOrNull(path: string): Promise<FileHandle | null> {
