@@ -18,6 +18,7 @@ export type ErrorCode =
   | "E_STORE"
   | "E_LOCKED"
   | "E_NOT_RUNNING"
+  | "E_TIMEOUT"
   | "E_INTERNAL";
 
 interface ErrorInfo {
@@ -47,6 +48,7 @@ export const ERRORS: Readonly<Record<ErrorCode, ErrorInfo>> = {
   E_STORE: { exit: 1, status: 500, summary: "the store failed" },
   E_LOCKED: { exit: 1, status: 409, summary: "another scheduler holds the lock" },
   E_NOT_RUNNING: { exit: 1, status: 503, summary: "the scheduler is not running" },
+  E_TIMEOUT: { exit: 1, status: 504, summary: "gave up waiting" },
   E_INTERNAL: { exit: 1, status: 500, summary: "internal error" },
 };
 

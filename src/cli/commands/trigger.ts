@@ -70,7 +70,7 @@ async function waitForRun(store: Store, request: TriggerRequest, timeoutMs: numb
     if (Date.now() > deadline) {
       const what = current?.runId ? `run ${current.runId}` : "the run";
       throw new SchedulerError(
-        "E_INTERNAL",
+        "E_TIMEOUT",
         `gave up waiting for ${what} of ${request.jobId} after --timeout ${Math.round(timeoutMs / 1000)}s; it may still be going (see: cron-scheduler runs ${request.jobId})`,
       );
     }
