@@ -4,7 +4,7 @@ import type { SchedulerEvents } from "../events.js";
 import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
-import type { Clock } from "./clock.js";
+import type { Clock, TimerHandle } from "./clock.js";
 import { overlapDecision, retryDelay } from "./due.js";
 import { Retention } from "./retention.js";
 import { RunWriter } from "./run-writer.js";
@@ -52,6 +52,9 @@ export class Dispatcher {
   readonly #byJob = new Map<string, JobRuns>();
   readonly #writer: RunWriter;
   readonly #shutdownController = new AbortController();
+  /** Timers of work to try again after a store failure; cleared at shutdown. */
+  readonly #retries = new Set<TimerHandle>();
+  #failures = 0;
   readonly #retention: Retention;
   #stopping = false;
 
@@ -107,6 +110,10 @@ export class Dispatcher {
   /** Records missed slots (claimed, so another node's record is not doubled), in one transaction. */
   async recordMissed(runs: Run[]): Promise<void> {
     const won = await this.#claim(runs);
+    if (won === null) {
+      this.#later(() => this.recordMissed(runs));
+      return;
+    }
     runs.forEach((run, i) => {
       if (!won[i]) return;
       this.#emitRun("run:missed", run);
@@ -137,6 +144,11 @@ export class Dispatcher {
       return { f, decision, run: this.newRun(job, f.slot, f.attempt, f.trigger, status, reason) };
     });
     const won = await this.#claim(decided.map((d) => d.run));
+    if (won === null) {
+      // Nothing was claimed (the store failed): try these slots again soon, late rather than lost.
+      this.#later(() => this.fireAll(firings));
+      return firings.map(() => null);
+    }
     const touched = new Set<string>();
     const results = decided.map(({ f, decision, run }, i) => {
       if (!won[i]) return null;
@@ -195,6 +207,8 @@ export class Dispatcher {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
+    for (const handle of this.#retries) this.#deps.clock.clearTimer(handle);
+    this.#retries.clear();
     const { clock } = this.#deps;
     for (const runs of this.#byJob.values()) {
       for (const { run } of runs.queue.splice(0)) {
@@ -230,19 +244,32 @@ export class Dispatcher {
     return runs;
   }
 
-  /** Claims runs in one transaction; a store failure is reported and claims nothing. */
-  async #claim(runs: Run[]): Promise<boolean[]> {
+  /** Claims runs in one transaction; null when the store failed (reported; nothing was claimed). */
+  async #claim(runs: Run[]): Promise<boolean[] | null> {
     if (runs.length === 0) return [];
     try {
-      return await this.#deps.store.claimRuns(runs);
+      const won = await this.#deps.store.claimRuns(runs);
+      this.#failures = 0;
+      return won;
     } catch (error) {
       const first = runs[0] as Run;
       this.#deps.emit("error", {
         error: error as Error,
-        context: `claiming ${runs.length} run(s) from ${first.jobId} at ${new Date(first.scheduledAt).toISOString()}`,
+        context: `claiming ${runs.length} run(s) from ${first.jobId} at ${new Date(first.scheduledAt).toISOString()}; trying again`,
       });
-      return runs.map(() => false);
+      return null;
     }
+  }
+
+  /** Runs `fn` again after a backoff (0.1 s doubling to 5 s) while the store keeps failing. */
+  #later(fn: () => Promise<unknown>): void {
+    if (this.#stopping) return;
+    const delay = Math.min(5000, 100 * 2 ** this.#failures++);
+    const handle = this.#deps.clock.setTimer(() => {
+      this.#retries.delete(handle);
+      void fn();
+    }, delay);
+    this.#retries.add(handle);
   }
 
   /** Emits a copy of the run (it changes later), and builds none when nobody listens. */

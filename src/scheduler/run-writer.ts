@@ -48,10 +48,20 @@ export class RunWriter {
     this.#queue = [];
     this.#waiters = [];
     if (batch.length === 0) return;
-    try {
-      await this.#store.updateRuns(batch);
-    } catch (error) {
-      this.#onError(error as Error);
+    // A failed write is tried again (0.1 s doubling to 5 s) for about a
+    // minute: a run must not stay "running" in the store because of a busy
+    // moment. After that it is reported and given up.
+    for (let attempt = 0, waited = 0; ; attempt++) {
+      try {
+        await this.#store.updateRuns(batch);
+        break;
+      } catch (error) {
+        this.#onError(error as Error);
+        if (waited >= 60_000) break;
+        const delay = Math.min(5000, 100 * 2 ** attempt);
+        waited += delay;
+        await new Promise((r) => setTimeout(r, delay));
+      }
     }
     for (const resolve of waiters) resolve();
   }

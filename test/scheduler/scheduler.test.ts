@@ -360,6 +360,40 @@ describe("changes from other processes", () => {
   });
 });
 
+describe("a failing store", () => {
+  it("loses no slot when a claim fails: it is tried again, late, and recorded once", async () => {
+    const h = track(harness());
+    const errors: string[] = [];
+    h.scheduler.on("error", (e) => errors.push(e.context));
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    let failures = 2;
+    h.store.claimRuns = (runs) =>
+      failures-- > 0 ? Promise.reject(new Error("database is locked")) : claimRuns(runs);
+    await h.scheduler.start();
+    await h.clock.advance(MIN + 1000);
+    expect(errors).toHaveLength(2);
+    expect(errors[0]).toMatch(/trying again/);
+    expect(h.runner.slots()).toEqual([iso(T0 + MIN)]);
+    expect((await h.runs("a")).map((r) => [iso(r.scheduledAt), r.status])).toEqual([
+      [iso(T0 + MIN), "succeeded"],
+    ]);
+  });
+
+  it("records a run's outcome even when the first write of it fails", async () => {
+    const h = track(harness());
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
+    const updateRuns = h.store.updateRuns.bind(h.store);
+    let failures = 1;
+    h.store.updateRuns = (updates) =>
+      failures-- > 0 ? Promise.reject(new Error("disk I/O error")) : updateRuns(updates);
+    await h.scheduler.start();
+    await h.clock.advance(MIN);
+    // The writer waits 100 ms of real time before it tries again.
+    await vi.waitFor(async () => expect((await h.runs("a"))[0]?.status).toBe("succeeded"));
+  });
+});
+
 describe("history", () => {
   it("keeps the newest runs of each job and removes older ones with their output files", async () => {
     const runsDir = mkdtempSync(join(tmpdir(), "cs-runs-"));
