@@ -309,6 +309,9 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   /** Runs one pass over the heap; passes never overlap. */
   #wake(): void {
+    // Also called by the poll (a clock step) while the timer is still pending:
+    // clear it, or it would outlive stop() unseen.
+    if (this.#timer) this.#clock.clearTimer(this.#timer);
     this.#timer = null;
     if (this.#passQueued) return;
     this.#passQueued = true;

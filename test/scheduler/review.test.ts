@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from "vitest";
+import type { Run } from "../../src/model.js";
+import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
+
+// Regression tests from an adversarial review of the scheduler: each one
+// failed before the fix it names in its commit.
+
+const MIN = 60_000;
+const started: Harness[] = [];
+afterEach(async () => {
+  for (const h of started.splice(0)) {
+    const stopping = h.scheduler.stop();
+    await h.clock.advance(60_000);
+    await stopping;
+  }
+});
+
+function track(h: Harness): Harness {
+  started.push(h);
+  return h;
+}
+
+/** A promise the test resolves. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+
+describe("timers", () => {
+  it("leaves no timer behind after stop() when a poll saw a clock step", async () => {
+    const h = harness({ pollMs: 500 });
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    await h.scheduler.start();
+    await h.clock.jump(60 * MIN);
+    await h.clock.advance(600); // the poll sees the step and wakes the loop
+    const stopping = h.scheduler.stop();
+    await h.clock.advance(10);
+    await stopping;
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+});
