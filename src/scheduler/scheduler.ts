@@ -40,7 +40,10 @@ export interface SchedulerOptions {
 export interface JobState {
   job: Job;
   schedule: Schedule;
-  /** Bumped when the job changes or goes, so that stale heap entries are ignored. */
+  /**
+   * Unique to this version of the job in this scheduler (a job removed and
+   * added again does not start over), so that stale heap entries are ignored.
+   */
   gen: number;
   /** Slots at or before this instant have been handled (fired, skipped or missed). */
   watermark: number;
@@ -89,6 +92,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   #lastWall = 0;
   #lastMono = 0;
   #startedAt = 0;
+  #lastGen = 0;
 
   constructor(options: SchedulerOptions) {
     super();
@@ -231,7 +235,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const state: JobState = {
       job,
       schedule,
-      gen: (previous?.gen ?? 0) + 1,
+      gen: ++this.#lastGen,
       watermark: Math.max(previous?.watermark ?? Number.NEGATIVE_INFINITY, job.updatedAt),
     };
     this.#jobs.set(job.id, state);

@@ -42,3 +42,20 @@ describe("timers", () => {
     expect(h.clock.pendingTimers).toBe(0);
   });
 });
+
+describe("jobs changed while the scheduler runs", () => {
+  it("a job removed and added again with another schedule never fires at the old one's slots", async () => {
+    const h = track(harness());
+    await h.store.createJob(makeJob({ id: "a", schedule: "30 * * * *" }));
+    await h.scheduler.start();
+    await h.clock.advance(MIN);
+    await h.store.removeJob("a");
+    await h.scheduler.refresh();
+    await h.clock.advance(MIN);
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 * * * *" }, h.clock.now()));
+    await h.scheduler.refresh();
+    await h.clock.advanceTo(T0 + 2 * 60 * MIN + 1000);
+    // The first job's heap entry (10:30) belonged to the job that went.
+    expect(h.runner.slots("a")).toEqual([iso(T0 + 60 * MIN), iso(T0 + 120 * MIN)]);
+  });
+});
