@@ -341,11 +341,13 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     ) {
       const entry = this.#heap.pop() as HeapEntry;
       const state = this.#jobs.get(entry.jobId);
-      if (!state || state.gen !== entry.gen) continue;
+      if (!state) continue;
       if (entry.retryOf) {
+        // A retry outlives edits of its job, unless they paused it or took its retries away.
         const run = entry.retryOf;
+        if (state.job.paused || run.attempt > state.job.retries) continue;
         firings.push({ state, slot: run.scheduledAt, attempt: run.attempt + 1, trigger: "retry" });
-      } else {
+      } else if (state.gen === entry.gen) {
         this.#collectDue(state, now, entry.jitter, firings, missed, "schedule", key - entry.jitter);
       }
     }

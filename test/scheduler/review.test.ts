@@ -58,4 +58,39 @@ describe("jobs changed while the scheduler runs", () => {
     // The first job's heap entry (10:30) belonged to the job that went.
     expect(h.runner.slots("a")).toEqual([iso(T0 + 60 * MIN), iso(T0 + 120 * MIN)]);
   });
+
+  it("a pending retry survives an edit of its job that keeps retries", async () => {
+    const h = track(harness());
+    h.runner.outcome = (a) => (a.attempt === 1 ? "fail" : "succeed");
+    await h.store.createJob(
+      makeJob({ id: "a", schedule: "0 * * * *", retries: 1, retryBackoffMs: 60_000 }),
+    );
+    await h.scheduler.start();
+    await h.clock.advance(60 * MIN + 10_000);
+    await h.store.updateJob("a", { description: "now with a description" });
+    await h.scheduler.refresh();
+    await h.clock.advance(MIN);
+    expect((await h.runs("a")).map((r) => [r.attempt, r.trigger, r.status])).toEqual([
+      [1, "schedule", "failed"],
+      [2, "retry", "succeeded"],
+    ]);
+  });
+
+  it("a pending retry is dropped when the job is paused, removed or loses its retries", async () => {
+    for (const change of ["pause", "remove", "retries"] as const) {
+      const h = track(harness());
+      h.runner.outcome = () => "fail";
+      await h.store.createJob(
+        makeJob({ id: "a", schedule: "0 * * * *", retries: 2, retryBackoffMs: 60_000 }),
+      );
+      await h.scheduler.start();
+      await h.clock.advance(60 * MIN + 10_000);
+      if (change === "pause") await h.store.updateJob("a", { paused: true });
+      else if (change === "remove") await h.store.removeJob("a");
+      else await h.store.updateJob("a", { retries: 0 });
+      await h.scheduler.refresh();
+      await h.clock.advance(5 * MIN);
+      expect(h.runner.calls.map((c) => c.attempt.attempt), change).toEqual([1]);
+    }
+  });
 });
