@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { SchedulerEvents } from "../events.js";
 import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
-import type { Store } from "../store/store.js";
+import type { Store, TriggerRequest } from "../store/store.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { overlapDecision, retryDelay } from "./due.js";
 import { Retention } from "./retention.js";
@@ -123,6 +123,15 @@ export class Dispatcher {
 
   /** Claims the slots of one moment in one transaction and starts, queues or skips each run. */
   async fireAll(firings: Firing[]): Promise<Array<Run | null>> {
+    const results = await this.#fireOnce(firings);
+    if (results !== null) return results;
+    // Nothing was claimed (the store failed): try these slots again soon, late rather than lost.
+    this.#later(() => this.fireAll(firings));
+    return firings.map(() => null);
+  }
+
+  /** fireAll without the retry: null when the store failed and nothing was claimed. */
+  async #fireOnce(firings: Firing[]): Promise<Array<Run | null> | null> {
     if (this.#stopping || firings.length === 0) return firings.map(() => null);
     // Decide every overlap first: firings of one job in this batch count as active.
     const busy = new Map<string, number>();
@@ -144,11 +153,7 @@ export class Dispatcher {
       return { f, decision, run: this.newRun(job, f.slot, f.attempt, f.trigger, status, reason) };
     });
     const won = await this.#claim(decided.map((d) => d.run));
-    if (won === null) {
-      // Nothing was claimed (the store failed): try these slots again soon, late rather than lost.
-      this.#later(() => this.fireAll(firings));
-      return firings.map(() => null);
-    }
+    if (won === null) return null;
     const touched = new Set<string>();
     const results = decided.map(({ f, decision, run }, i) => {
       if (!won[i]) return null;
@@ -174,29 +179,30 @@ export class Dispatcher {
     return results;
   }
 
-  async fire(f: Firing): Promise<Run | null> {
-    return (await this.fireAll([f]))[0] ?? null;
-  }
-
   /** Starts the runs that other processes asked for (cron-scheduler trigger). */
   async takeTriggers(jobs: ReadonlyMap<string, JobState>): Promise<void> {
     const { store } = this.#deps;
     const requests = await store.takeTriggers(this.#deps.node);
-    for (const request of requests) {
-      const state = jobs.get(request.jobId);
-      if (!state) continue;
-      // Two requests in one millisecond would share a slot: take the next free one.
-      for (let i = 0; i < 10; i++) {
-        const run = await this.fire({
-          state,
-          slot: request.requestedAt + i,
-          attempt: 1,
-          trigger: "manual",
-        });
-        if (run) {
-          await store.completeTrigger(request.id, run.id);
-          break;
-        }
+    for (const request of requests) await this.#runTrigger(request, jobs);
+  }
+
+  async #runTrigger(request: TriggerRequest, jobs: ReadonlyMap<string, JobState>): Promise<void> {
+    const state = jobs.get(request.jobId);
+    if (!state) return;
+    // Two requests in one millisecond would share a slot: take the next free one.
+    for (let i = 0; i < 10 && !this.#stopping; i++) {
+      const fired = await this.#fireOnce([
+        { state, slot: request.requestedAt + i, attempt: 1, trigger: "manual" },
+      ]);
+      if (fired === null) {
+        // The store failed: this request again later (not the next slot, which would run it twice).
+        this.#later(() => this.#runTrigger(request, jobs));
+        return;
+      }
+      const run = fired[0];
+      if (run) {
+        await this.#deps.store.completeTrigger(request.id, run.id);
+        return;
       }
     }
   }

@@ -90,7 +90,27 @@ describe("jobs changed while the scheduler runs", () => {
       else await h.store.updateJob("a", { retries: 0 });
       await h.scheduler.refresh();
       await h.clock.advance(5 * MIN);
-      expect(h.runner.calls.map((c) => c.attempt.attempt), change).toEqual([1]);
+      expect(
+        h.runner.calls.map((c) => c.attempt.attempt),
+        change,
+      ).toEqual([1]);
     }
+  });
+});
+
+describe("trigger requests", () => {
+  it("a trigger whose claim fails runs once, later, and is linked to that run", async () => {
+    const h = track(harness({ pollMs: 500 }));
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    await h.scheduler.start();
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    let failures = 1;
+    h.store.claimRuns = (runs) =>
+      failures-- > 0 ? Promise.reject(new Error("database is locked")) : claimRuns(runs);
+    const request = await h.store.requestTrigger("a");
+    await h.clock.advance(2000);
+    const runs = await h.runs("a");
+    expect(runs.map((r) => [r.trigger, r.status])).toEqual([["manual", "succeeded"]]);
+    expect((await h.store.getTrigger(request.id))?.runId).toBe(runs[0]?.id);
   });
 });
