@@ -57,6 +57,8 @@ export class Dispatcher {
   #failures = 0;
   readonly #retention: Retention;
   #stopping = false;
+  /** The batch of firings being decided and claimed; the next one waits for it. */
+  #firing: Promise<unknown> = Promise.resolve();
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -131,8 +133,17 @@ export class Dispatcher {
   }
 
   /** fireAll without the retry: null when the store failed and nothing was claimed. */
-  async #fireOnce(firings: Firing[]): Promise<Array<Run | null> | null> {
-    if (this.#stopping || firings.length === 0) return firings.map(() => null);
+  #fireOnce(firings: Firing[]): Promise<Array<Run | null> | null> {
+    if (this.#stopping || firings.length === 0) return Promise.resolve(firings.map(() => null));
+    // One at a time: overlap is decided before the claim and acted on after it,
+    // so a second batch meanwhile (a trigger, a retried claim) must not see the job idle.
+    const turn = this.#firing.then(() => this.#decideClaimStart(firings));
+    this.#firing = turn.catch(() => {});
+    return turn;
+  }
+
+  async #decideClaimStart(firings: Firing[]): Promise<Array<Run | null> | null> {
+    if (this.#stopping) return firings.map(() => null);
     // Decide every overlap first: firings of one job in this batch count as active.
     const busy = new Map<string, number>();
     const decided = firings.map((f) => {

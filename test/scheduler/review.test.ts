@@ -114,3 +114,28 @@ describe("trigger requests", () => {
     expect((await h.store.getTrigger(request.id))?.runId).toBe(runs[0]?.id);
   });
 });
+
+describe("overlap", () => {
+  it("skip: a trigger that arrives while a slot's claim is in flight does not run beside it", async () => {
+    const h = track(harness());
+    h.runner.outcome = () => "hang";
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *", overlap: "skip" }));
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    const slow = deferred();
+    h.store.claimRuns = async (runs) => {
+      if (runs.some((r) => r.trigger === "schedule")) await slow.promise;
+      return claimRuns(runs);
+    };
+    await h.scheduler.start();
+    await h.clock.advance(MIN); // the slot's claim is now waiting on the store
+    await h.clock.advance(5);
+    await h.store.requestTrigger("a");
+    const refreshing = h.scheduler.refresh();
+    await h.clock.advance(10);
+    slow.resolve();
+    await h.clock.advance(10);
+    await refreshing;
+    expect(h.runner.hanging).toHaveLength(1);
+    expect((await h.runs("a")).map((r) => r.status).sort()).toEqual(["running", "skipped"]);
+  });
+});
