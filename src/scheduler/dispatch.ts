@@ -201,10 +201,12 @@ export class Dispatcher {
     const state = jobs.get(request.jobId);
     if (!state) return;
     // Two requests in one millisecond would share a slot: take the next free one.
-    for (let i = 0; i < 10 && !this.#stopping; i++) {
-      const fired = await this.#fireOnce([
-        { state, slot: request.requestedAt + i, attempt: 1, trigger: "manual" },
-      ]);
+    // Never an instant the schedule fires at: that claim belongs to the scheduled run.
+    for (let i = 0, tries = 0; i < 20 && tries < 10 && !this.#stopping; i++) {
+      const slot = request.requestedAt + i;
+      if (state.schedule.match(slot)) continue;
+      tries++;
+      const fired = await this.#fireOnce([{ state, slot, attempt: 1, trigger: "manual" }]);
       if (fired === null) {
         // The store failed: this request again later (not the next slot, which would run it twice).
         this.#later(() => this.#runTrigger(request, jobs));

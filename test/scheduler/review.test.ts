@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { Run } from "../../src/model.js";
 import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
 // Regression tests from an adversarial review of the scheduler: each one
@@ -137,5 +136,22 @@ describe("overlap", () => {
     await refreshing;
     expect(h.runner.hanging).toHaveLength(1);
     expect((await h.runs("a")).map((r) => r.status).sort()).toEqual(["running", "skipped"]);
+  });
+
+  it("a trigger requested at the very millisecond of a slot does not take the slot's place", async () => {
+    const h = track(harness());
+    // With jitter the slot's run starts 30 s after its slot (random() is 0.5).
+    await h.store.createJob(
+      makeJob({ id: "a", schedule: "0 * * * *", jitterMs: 60_000, overlap: "allow" }),
+    );
+    await h.scheduler.start();
+    await h.clock.advanceTo(T0 + 60 * MIN);
+    await h.store.requestTrigger("a"); // at the slot's instant
+    await h.scheduler.refresh();
+    await h.clock.advance(MIN);
+    expect((await h.runs("a")).map((r) => [r.trigger, r.status]).sort()).toEqual([
+      ["manual", "succeeded"],
+      ["schedule", "succeeded"],
+    ]);
   });
 });
