@@ -395,7 +395,9 @@ export class Dispatcher {
     const now = this.#deps.clock.now();
     next.run.status = "running";
     next.run.startedAt = now;
-    await this.#writer.write(next.run.id, { status: "running", startedAt: now });
+    // Active from this moment: a slot due while the write is under way must see it.
+    // The writer keeps order, so this write lands before the run's outcome.
+    void this.#writer.write(next.run.id, { status: "running", startedAt: now });
     this.#launch(next.state, next.run);
   }
 }

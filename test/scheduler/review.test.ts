@@ -154,4 +154,26 @@ describe("overlap", () => {
       ["schedule", "succeeded"],
     ]);
   });
+
+  it("queue: a slot due while the queued run is being started waits for it", async () => {
+    const h = track(harness());
+    h.runner.outcome = () => "hang";
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *", overlap: "queue" }));
+    const updateRuns = h.store.updateRuns.bind(h.store);
+    const slow = deferred();
+    h.store.updateRuns = async (updates) => {
+      // The write that marks the queued run "running" is slow.
+      if (updates.some((u) => u.patch.status === "running")) await slow.promise;
+      return updateRuns(updates);
+    };
+    await h.scheduler.start();
+    await h.clock.advance(2 * MIN + 10);
+    expect((await h.runs("a")).map((r) => r.status)).toEqual(["running", "queued"]);
+    h.runner.finish(h.runner.hanging[0] as string);
+    await h.clock.advance(MIN); // slot 3 falls due while the start of slot 2 is being written
+    slow.resolve();
+    await h.clock.advance(10);
+    expect(h.runner.hanging).toHaveLength(1);
+    expect((await h.runs("a")).map((r) => r.status)).toEqual(["succeeded", "running", "queued"]);
+  });
 });
