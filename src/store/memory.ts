@@ -98,28 +98,48 @@ export class MemoryStore implements Store {
   }
 
   #claimAll(runs: Run[]): boolean[] {
-    // All or nothing, like the SQLite transaction: check every id first.
-    const ids = new Set<string>();
+    // All or nothing, like the SQLite transaction: an id that is taken
+    // (stored, or twice in this batch) undoes what the batch inserted.
     for (const run of runs) {
-      if (this.#runs.has(run.id) || ids.has(run.id)) {
-        throw new SchedulerError("E_STORE", `run id "${run.id}" is already taken`, { id: run.id });
-      }
-      ids.add(run.id);
+      if (this.#runs.has(run.id)) throw idTaken(run.id);
     }
-    return runs.map((run) => {
+    const won: boolean[] = new Array(runs.length);
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i] as Run;
+      if (this.#runs.has(run.id)) {
+        this.#undoClaims(runs, won, i);
+        throw idTaken(run.id);
+      }
       let slots = this.#slots.get(run.jobId);
       if (!slots) {
         slots = new Set();
         this.#slots.set(run.jobId, slots);
       }
       const key = slotNumber(run);
-      if (slots.has(key)) return false;
+      if (slots.has(key)) {
+        won[i] = false;
+        continue;
+      }
       slots.add(key);
       const stored = copyRun(run);
       this.#runs.set(run.id, stored);
       this.#insertIntoJob(stored);
-      return true;
-    });
+      won[i] = true;
+    }
+    return won;
+  }
+
+  /** Takes back the first `count` claims of a batch. */
+  #undoClaims(runs: Run[], won: boolean[], count: number): void {
+    for (let i = 0; i < count; i++) {
+      if (!won[i]) continue;
+      const run = runs[i] as Run;
+      this.#runs.delete(run.id);
+      this.#slots.get(run.jobId)?.delete(slotNumber(run));
+      const list = this.#runsOfJob.get(run.jobId);
+      const at = list?.findIndex((r) => r.id === run.id) ?? -1;
+      if (list && at >= 0) list.splice(at, 1);
+    }
   }
 
   #insertIntoJob(run: Run): void {
@@ -290,6 +310,10 @@ export class MemoryStore implements Store {
  * change a stored job through an object it holds, and reads cost no copy
  * (100,000 jobs would otherwise be cloned at every listJobs).
  */
+function idTaken(id: string): SchedulerError {
+  return new SchedulerError("E_STORE", `run id "${id}" is already taken`, { id });
+}
+
 /** Field by field: one shape for every stored run, and faster than a spread. */
 function copyRun(run: Run): Run {
   return {

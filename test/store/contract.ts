@@ -220,6 +220,18 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(await store.getRun(fresh.id)).toBeNull();
         expect(await store.claimRun(makeRun("a", T0 + MINUTE))).toBe(true);
       });
+
+      it("claims nothing of a batch that holds one run id twice", async () => {
+        const store = await open();
+        const first = makeRun("a", T0);
+        const second = makeRun("b", T0);
+        const again = { ...makeRun("c", T0), id: first.id };
+        expect((await errorOf(store.claimRuns([first, second, again]))).code).toBe("E_STORE");
+        expect(await store.getRun(first.id)).toBeNull();
+        expect(await store.getRun(second.id)).toBeNull();
+        expect(await store.listRuns({})).toEqual([]);
+        expect(await store.claimRuns([first, second])).toEqual([true, true]);
+      });
     });
 
     describe("runs", () => {
