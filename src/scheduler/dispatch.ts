@@ -151,9 +151,9 @@ export class Dispatcher {
       const runs = this.#runs(job.id);
       const before = busy.get(job.id) ?? runs.active.size + runs.queue.length;
       let decision = overlapDecision(job.overlap, before);
-      // Catch-up "all" means every slot runs: one after another, whatever the overlap policy.
-      if (decision === "skip" && f.trigger === "catch-up" && job.catchUp === "all")
-        decision = "queue";
+      // Catch-up "all" means every slot runs: one after another, whatever the overlap
+      // policy (skip would drop them, replace kill them, allow run them all at once).
+      if (before > 0 && f.trigger === "catch-up" && job.catchUp === "all") decision = "queue";
       if (decision !== "skip") busy.set(job.id, before + 1);
       const status: RunStatus =
         decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";

@@ -177,3 +177,33 @@ describe("overlap", () => {
     expect((await h.runs("a")).map((r) => r.status)).toEqual(["succeeded", "running", "queued"]);
   });
 });
+
+describe("catch-up", () => {
+  it.each(["replace", "allow"] as const)(
+    '"all" runs every missed slot one after another also when overlap is "%s"',
+    async (overlap) => {
+      const h = track(harness({ start: T0 + 35 * MIN }));
+      h.runner.outcome = () => "hang";
+      await h.store.createJob(
+        makeJob({ id: "a", schedule: "*/10 * * * *", catchUp: "all", overlap }, T0),
+      );
+      await h.scheduler.start();
+      await h.clock.advance(10);
+      expect((await h.runs("a")).map((r) => r.status)).toEqual(["running", "queued", "queued"]);
+      for (let i = 0; i < 3; i++) {
+        h.runner.finish(h.runner.hanging[0] as string);
+        await h.clock.advance(10);
+      }
+      expect(h.runner.slots()).toEqual([
+        iso(T0 + 10 * MIN),
+        iso(T0 + 20 * MIN),
+        iso(T0 + 30 * MIN),
+      ]);
+      expect((await h.runs("a")).map((r) => r.status)).toEqual([
+        "succeeded",
+        "succeeded",
+        "succeeded",
+      ]);
+    },
+  );
+});
