@@ -212,8 +212,27 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
    */
   async refresh(): Promise<void> {
     if (this.#state !== "running") return;
-    this.#changeToken = await this.store.changeToken();
+    await this.#exclusive(() => this.#lookAtStore(true));
+  }
+
+  /**
+   * Runs `work` after the pass or store work under way, never beside it, and
+   * only while running; stop() waits for it before it shuts the dispatcher.
+   */
+  #exclusive(work: () => Promise<void>): Promise<void> {
+    const turn = this.#pass.then(() => (this.#state === "running" ? work() : undefined));
+    this.#pass = turn.catch(() => {});
+    return turn;
+  }
+
+  /** Reloads changed jobs and takes trigger requests; `always`: also if the change token stayed. */
+  async #lookAtStore(always: boolean): Promise<void> {
+    const token = await this.store.changeToken();
+    if (this.#state !== "running" || (!always && token === this.#changeToken)) return;
+    this.#changeToken = token;
     await this.#reload();
+    // Requests taken are run (stop() waits for this); none are taken once stopping.
+    if (this.#state !== "running") return;
     await this.#dispatch.takeTriggers(this.#jobs);
   }
 
@@ -375,7 +394,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     if (every === null || this.#state !== "running") return;
     this.#pollTimer = this.#clock.setTimer(() => {
       this.#pollTimer = null;
-      this.#poll()
+      this.#exclusive(() => this.#poll())
         .catch((error) =>
           this.emit("error", { error: error as Error, context: "polling the store" }),
         )
@@ -384,18 +403,14 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   async #poll(): Promise<void> {
-    if (this.#state !== "running") return;
     if (this.#checkClock()) this.#wake();
-    const token = await this.store.changeToken();
-    if (token === this.#changeToken) return;
-    this.#changeToken = token;
-    await this.#reload();
-    await this.#dispatch.takeTriggers(this.#jobs);
+    await this.#lookAtStore(false);
   }
 
   /** Picks up jobs added, changed, paused or removed by another process. */
   async #reload(): Promise<void> {
     const jobs = await this.store.listJobs();
+    if (this.#state !== "running") return;
     const seen = new Set<string>();
     const firings: Firing[] = [];
     const missed: Run[] = [];

@@ -207,3 +207,33 @@ describe("catch-up", () => {
     },
   );
 });
+
+describe("stop", () => {
+  it("a poll under way when stop() is called neither loses a trigger request nor acts after stopped", async () => {
+    const h = harness({ pollMs: 500 });
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    await h.scheduler.start();
+    const events: string[] = [];
+    for (const e of ["scheduler:stopped", "run:started", "run:skipped", "error"] as const)
+      h.scheduler.on(e, () => events.push(e));
+    const changeToken = h.store.changeToken.bind(h.store);
+    const slow = deferred();
+    h.store.changeToken = async () => {
+      await slow.promise;
+      return changeToken();
+    };
+    const request = await h.store.requestTrigger("a");
+    await h.clock.advance(600); // the poll now waits for the store
+    const stopping = h.scheduler.stop();
+    await h.clock.advance(10);
+    slow.resolve();
+    await h.clock.advance(60_000);
+    await stopping;
+    await h.clock.advance(1000);
+    expect(events.at(-1)).toBe("scheduler:stopped");
+    // Taken and run, or left for the next scheduler: not taken and dropped.
+    const taken = await h.store.getTrigger(request.id);
+    expect(taken?.takenAt === null || taken?.runId !== null).toBe(true);
+    expect(h.clock.pendingTimers).toBe(0);
+  });
+});
