@@ -165,6 +165,16 @@ export class Dispatcher {
     });
     const won = await this.#claim(decided.map((d) => d.run));
     if (won === null) return null;
+    if (this.#stopping) {
+      // Shutdown began during the claim: what was won is recorded, not started.
+      const closed = decided.map(async ({ decision, run }, i) => {
+        if (!won[i]) return null;
+        if (decision === "skip") this.#emitRun("run:skipped", run);
+        else await this.#notStarted(run);
+        return run;
+      });
+      return Promise.all(closed);
+    }
     const touched = new Set<string>();
     const results = decided.map(({ f, decision, run }, i) => {
       if (!won[i]) return null;
@@ -229,16 +239,10 @@ export class Dispatcher {
     for (const handle of this.#retries) this.#deps.clock.clearTimer(handle);
     this.#retries.clear();
     const { clock } = this.#deps;
+    // A batch being claimed now settles first (and starts nothing).
+    await this.#firing;
     for (const runs of this.#byJob.values()) {
-      for (const { run } of runs.queue.splice(0)) {
-        const patch = {
-          status: "skipped" as const,
-          reason: "the scheduler stopped before the run could start",
-          finishedAt: clock.now(),
-        };
-        await this.#writer.write(run.id, patch);
-        this.#deps.emit("run:skipped", { ...run, ...patch });
-      }
+      for (const { run } of runs.queue.splice(0)) await this.#notStarted(run);
     }
     const active = () => [...this.#byJob.values()].flatMap((r) => [...r.active.values()]);
     if (active().length === 0) return this.#writer.drain();
@@ -252,6 +256,19 @@ export class Dispatcher {
     for (const a of left) this.#stop(a, "the scheduler stopped");
     await Promise.all(left.map((a) => a.done));
     await this.#writer.drain();
+  }
+
+  /** A claimed run that will not start: the scheduler is stopping. */
+  async #notStarted(run: Run): Promise<void> {
+    const patch = {
+      status: "skipped" as const,
+      reason: "the scheduler stopped before the run could start",
+      startedAt: null,
+      finishedAt: this.#deps.clock.now(),
+    };
+    Object.assign(run, patch);
+    await this.#writer.write(run.id, patch);
+    this.#deps.emit("run:skipped", { ...run });
   }
 
   #runs(jobId: string): JobRuns {

@@ -236,4 +236,36 @@ describe("stop", () => {
     expect(taken?.takenAt === null || taken?.runId !== null).toBe(true);
     expect(h.clock.pendingTimers).toBe(0);
   });
+
+  it("a claim in flight when stop() is called starts nothing, and its run is closed before stop() resolves", async () => {
+    const h = harness();
+    h.runner.outcome = () => "hang";
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    const slow = deferred();
+    let calls = 0;
+    h.store.claimRuns = async (runs) => {
+      calls++;
+      if (calls === 1) throw new Error("database is locked");
+      await slow.promise; // the claim tried again is slow
+      return claimRuns(runs);
+    };
+    await h.scheduler.start();
+    await h.clock.advance(MIN + 150);
+    expect(calls).toBe(2);
+    let stopped = false;
+    const stopping = h.scheduler.stop().then(() => {
+      stopped = true;
+    });
+    await h.clock.advance(10);
+    slow.resolve();
+    await h.clock.advance(60_000);
+    await stopping;
+    expect(stopped).toBe(true);
+    expect(h.runner.calls).toHaveLength(0);
+    const runs = await h.runs("a");
+    expect(runs.map((r) => [r.status, r.reason])).toEqual([
+      ["skipped", "the scheduler stopped before the run could start"],
+    ]);
+  });
 });
