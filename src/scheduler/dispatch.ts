@@ -317,10 +317,12 @@ export class Dispatcher {
   }
 
   #stop(active: ActiveRun, reason: string): void {
-    active.stopReason ??= reason;
     // A shared controller is only ever aborted by shutdown, which stops every run.
-    if (active.controller !== this.#shutdownController || this.#stopping)
-      active.controller.abort(new DOMException(reason, "AbortError"));
+    // A run on it (launched before its job became "replace") cannot be stopped
+    // alone: it goes on, and must not be recorded as stopped.
+    if (active.controller === this.#shutdownController && !this.#stopping) return;
+    active.stopReason ??= reason;
+    active.controller.abort(new DOMException(reason, "AbortError"));
   }
 
   #launch(state: JobState, run: Run): void {

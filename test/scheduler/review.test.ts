@@ -178,6 +178,24 @@ describe("overlap", () => {
   });
 });
 
+describe("run records", () => {
+  it("a run that could not be replaced (overlap changed to replace while it ran) is not recorded as killed", async () => {
+    const h = track(harness());
+    h.runner.outcome = () => "hang";
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *", overlap: "skip" }));
+    await h.scheduler.start();
+    await h.clock.advance(MIN);
+    const [first] = h.runner.hanging;
+    await h.store.updateJob("a", { overlap: "replace" });
+    await h.scheduler.refresh();
+    await h.clock.advance(MIN);
+    h.runner.finish(first as string, "failed"); // it ends by itself, later
+    await h.clock.advance(10);
+    const run = await h.store.getRun(first as string);
+    expect([run?.status, run?.reason]).toEqual(["failed", "it failed"]);
+  });
+});
+
 describe("catch-up", () => {
   it.each(["replace", "allow"] as const)(
     '"all" runs every missed slot one after another also when overlap is "%s"',
