@@ -84,6 +84,8 @@ export class CronScheduler {
   readonly #timezone: string | undefined;
   /** Adds not yet written; start() waits for them. */
   #pending: Promise<unknown>[] = [];
+  /** The latest add() of each id still being written. */
+  readonly #writing = new Map<string, Promise<Job>>();
   /** Schedules parsed by add(), for the scheduler to reuse. */
   readonly #schedules = new Map<string, Schedule>();
 
@@ -153,9 +155,21 @@ export class CronScheduler {
       job.id,
       parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id }),
     );
-    const write = this.#upsert(job);
-    // Marks the rejection handled (the caller may not await add()); start() reports it.
-    write.then(undefined, noop);
+    // Writes of one id go in the order they were asked for (two adds of one id
+    // would otherwise both see no job and both create it).
+    const previous = this.#writing.get(job.id);
+    const write = previous
+      ? previous.then(
+          () => this.#upsert(job),
+          () => this.#upsert(job),
+        )
+      : this.#upsert(job);
+    this.#writing.set(job.id, write);
+    // Also marks the rejection handled (the caller may not await add()); start() reports it.
+    const settled = () => {
+      if (this.#writing.get(job.id) === write) this.#writing.delete(job.id);
+    };
+    write.then(settled, settled);
     this.#pending.push(write);
     return write;
   }
@@ -173,6 +187,7 @@ export class CronScheduler {
   }
 
   async remove(id: string): Promise<boolean> {
+    await this.#writing.get(id)?.catch(noop);
     const removed = await this.store.removeJob(id);
     this.#functions.delete(id);
     this.#schedules.delete(id);

@@ -107,6 +107,20 @@ describe("createScheduler (library)", () => {
     const next = await second.nextRuns("report", 1);
     expect(next[0]?.getUTCHours()).toBe(next[0] && isSummer(next[0]) ? 8 : 9);
   });
+
+  it("add() twice with one id in a row: the later definition wins, and start() does not fail", async () => {
+    const s = await make({ pollMs: null });
+    const first = s.add({ id: "job", schedule: "0 9 * * *", timezone: "UTC", run: () => {} });
+    const second = s.add({ id: "job", schedule: "0 10 * * *", timezone: "UTC", run: () => {} });
+    await s.start();
+    await expect(first).resolves.toMatchObject({ schedule: "0 9 * * *" });
+    await expect(second).resolves.toMatchObject({ schedule: "0 10 * * *" });
+    expect((await s.job("job"))?.schedule).toBe("0 10 * * *");
+    // add() then remove() without waiting: removed.
+    s.add({ id: "other", schedule: "0 9 * * *", timezone: "UTC", run: () => {} });
+    await s.remove("other");
+    expect(await s.job("other")).toBeNull();
+  });
 });
 
 function isSummer(d: Date): boolean {
