@@ -115,6 +115,7 @@ export class CronScheduler {
       ...(options.shutdownGraceMs === undefined
         ? {}
         : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns }),
     });
   }
 

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type CronScheduler, createScheduler, type JobContext, type Run } from "../src/index.js";
+import { FakeClock } from "../src/scheduler/fake-clock.js";
 
 const open: CronScheduler[] = [];
 const dirs: string[] = [];
@@ -120,6 +121,20 @@ describe("createScheduler (library)", () => {
     s.add({ id: "other", schedule: "0 9 * * *", timezone: "UTC", run: () => {} });
     await s.remove("other");
     expect(await s.job("other")).toBeNull();
+  });
+
+  it("keepRuns bounds each job's history", async () => {
+    const clock = new FakeClock(Date.parse("2026-03-02T10:00:00Z"));
+    const s = await make({ clock, keepRuns: 3, pollMs: null });
+    s.add({ id: "tick", schedule: "* * * * * *", timezone: "UTC", run: () => {} });
+    await s.start();
+    await clock.advance(20_000);
+    const runs = await s.runs({ jobId: "tick", limit: 100 });
+    expect(runs.length).toBeGreaterThanOrEqual(3);
+    expect(runs.length).toBeLessThanOrEqual(4);
+    const stopping = s.stop();
+    await clock.advance(1000);
+    await stopping;
   });
 });
 

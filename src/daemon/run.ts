@@ -37,6 +37,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       ...(options.shutdownGraceMs === undefined
         ? {}
         : { shutdownGraceMs: options.shutdownGraceMs }),
+      ...(options.keepRuns === undefined ? {} : { keepRuns: options.keepRuns }),
     });
     logSchedulerEvents(scheduler, log.logger);
     const stopped = new Promise<void>((resolve) => {

@@ -133,6 +133,20 @@ describe("cron-scheduler run", () => {
     });
   });
 
+  it("--keep-runs bounds each job's history", async () => {
+    const home = tempHome();
+    cli(home, "add", "tick", "* * * * * *", "/bin/true");
+    const daemon = runScheduler(home, "--keep-runs", "2");
+    const succeeded = () =>
+      existsSync(join(home, "scheduler.log")) &&
+      readFileSync(join(home, "scheduler.log"), "utf8").split("run.succeeded").length - 1;
+    await until(() => (succeeded() || 0) >= 5);
+    // Pruned after every run (keep/10 rounds up to 1): the newest 2, and one running.
+    expect((await runsOf(home, "tick")).length).toBeLessThanOrEqual(3);
+    daemon.kill("SIGTERM");
+    expect(await exited(daemon)).toBe(0);
+  });
+
   it("refuses a second scheduler on the same home, and takes over a stale pid file", async () => {
     const home = tempHome();
     // A stale pid file: pid 2^22 + 1 cannot exist on Linux.
