@@ -211,6 +211,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
    * at the next poll. The library calls this after its own changes.
    */
   async refresh(): Promise<void> {
+    // A start under way may have listed the jobs before this change: look again after it.
+    if (this.#starting) await this.#starting.catch(() => {});
     if (this.#state !== "running") return;
     await this.#exclusive(() => this.#lookAtStore(true));
   }

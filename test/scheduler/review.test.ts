@@ -178,6 +178,28 @@ describe("overlap", () => {
   });
 });
 
+describe("refresh", () => {
+  it("a refresh() asked for while start() is under way is not dropped", async () => {
+    const h = track(harness({ pollMs: null }));
+    const listJobs = h.store.listJobs.bind(h.store);
+    const slow = deferred();
+    h.store.listJobs = async () => {
+      const jobs = await listJobs();
+      await slow.promise; // start() lists the jobs before the one added below
+      return jobs;
+    };
+    const starting = h.scheduler.start();
+    await h.clock.advance(10);
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }, h.clock.now()));
+    const refreshing = h.scheduler.refresh();
+    slow.resolve();
+    await starting;
+    await refreshing;
+    await h.clock.advance(MIN);
+    expect(h.runner.slots("a")).toEqual([iso(T0 + MIN)]);
+  });
+});
+
 describe("run records", () => {
   it("a run that could not be replaced (overlap changed to replace while it ran) is not recorded as killed", async () => {
     const h = track(harness());
