@@ -173,7 +173,11 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.emit("scheduler:started", { node: this.node, jobs: this.#jobs.size, at: now });
     await this.#dispatch.recordMissed(missed);
     await this.#dispatch.fireAll(firings);
-    await this.#dispatch.takeTriggers(this.#jobs);
+    // Running already: a store failure here is reported and left to the next poll.
+    await this.#dispatch.takeTriggers(this.#jobs).catch((error) => {
+      this.#changeToken = null;
+      this.emit("error", { error: error as Error, context: "taking trigger requests" });
+    });
     this.#arm();
     this.#schedulePoll();
   }
@@ -232,10 +236,16 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const token = await this.store.changeToken();
     if (this.#state !== "running" || (!always && token === this.#changeToken)) return;
     this.#changeToken = token;
-    await this.#reload();
-    // Requests taken are run (stop() waits for this); none are taken once stopping.
-    if (this.#state !== "running") return;
-    await this.#dispatch.takeTriggers(this.#jobs);
+    try {
+      await this.#reload();
+      // Requests taken are run (stop() waits for this); none are taken once stopping.
+      if (this.#state !== "running") return;
+      await this.#dispatch.takeTriggers(this.#jobs);
+    } catch (error) {
+      // The token moved but the changes were not all taken in: look again at the next poll.
+      this.#changeToken = null;
+      throw error;
+    }
   }
 
   /** Parses and registers a job; an unparsable one is reported, not fatal. */

@@ -114,6 +114,37 @@ describe("trigger requests", () => {
   });
 });
 
+describe("store failures while looking for changes", () => {
+  it("a trigger request whose take failed once is taken at the next poll", async () => {
+    const h = track(harness({ pollMs: 500 }));
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    await h.scheduler.start();
+    const takeTriggers = h.store.takeTriggers.bind(h.store);
+    let failures = 1;
+    h.store.takeTriggers = (node) =>
+      failures-- > 0 ? Promise.reject(new Error("database is locked")) : takeTriggers(node);
+    await h.store.requestTrigger("a");
+    await h.clock.advance(1100);
+    expect(h.runner.calls.map((c) => c.attempt.jobId)).toEqual(["a"]);
+  });
+
+  it("start() does not fail, nor leave a scheduler without timers, when taking trigger requests fails", async () => {
+    const h = track(harness({ pollMs: 500 }));
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
+    await h.store.requestTrigger("a");
+    const takeTriggers = h.store.takeTriggers.bind(h.store);
+    let failures = 1;
+    h.store.takeTriggers = (node) =>
+      failures-- > 0 ? Promise.reject(new Error("database is locked")) : takeTriggers(node);
+    const errors: string[] = [];
+    h.scheduler.on("error", (e) => errors.push(e.context));
+    await h.scheduler.start();
+    expect(errors).toHaveLength(1);
+    await h.clock.advance(MIN);
+    expect((await h.runs("a")).map((r) => r.trigger).sort()).toEqual(["manual", "schedule"]);
+  });
+});
+
 describe("overlap", () => {
   it("skip: a trigger that arrives while a slot's claim is in flight does not run beside it", async () => {
     const h = track(harness());
