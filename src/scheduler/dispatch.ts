@@ -224,9 +224,22 @@ export class Dispatcher {
       }
       const run = fired[0];
       if (run) {
-        await this.#deps.store.completeTrigger(request.id, run.id);
+        await this.#link(request.id, run.id);
         return;
       }
+    }
+  }
+
+  /** Links a request to its run; a store failure is reported and tried again, not thrown (the next request is taken already). */
+  async #link(requestId: string, runId: string): Promise<void> {
+    try {
+      await this.#deps.store.completeTrigger(requestId, runId);
+    } catch (error) {
+      this.#deps.emit("error", {
+        error: error as Error,
+        context: `linking trigger request ${requestId} to run ${runId}; trying again`,
+      });
+      this.#later(() => this.#link(requestId, runId));
     }
   }
 

@@ -145,6 +145,25 @@ describe("store failures while looking for changes", () => {
   });
 });
 
+describe("trigger requests taken together", () => {
+  it("when linking one request to its run fails, the other requests still run, and the link is made later", async () => {
+    const h = track(harness({ pollMs: 500 }));
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    await h.store.createJob(makeJob({ id: "b", schedule: "0 0 1 1 *" }));
+    await h.scheduler.start();
+    const completeTrigger = h.store.completeTrigger.bind(h.store);
+    let failures = 1;
+    h.store.completeTrigger = (id, runId) =>
+      failures-- > 0 ? Promise.reject(new Error("database is locked")) : completeTrigger(id, runId);
+    const ra = await h.store.requestTrigger("a");
+    const rb = await h.store.requestTrigger("b");
+    await h.clock.advance(2000);
+    expect(h.runner.calls.map((c) => c.attempt.jobId)).toEqual(["a", "b"]);
+    expect((await h.store.getTrigger(ra.id))?.runId).toBeTruthy();
+    expect((await h.store.getTrigger(rb.id))?.runId).toBeTruthy();
+  });
+});
+
 describe("overlap", () => {
   it("skip: a trigger that arrives while a slot's claim is in flight does not run beside it", async () => {
     const h = track(harness());
