@@ -260,6 +260,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         error: error as Error,
         context: `job ${job.id}: schedule "${job.schedule}"`,
       });
+      // Not the previous version either: the store no longer says so.
+      this.#jobs.delete(job.id);
       return null;
     }
     const previous = this.#jobs.get(job.id);

@@ -58,6 +58,21 @@ describe("jobs changed while the scheduler runs", () => {
     expect(h.runner.slots("a")).toEqual([iso(T0 + 60 * MIN), iso(T0 + 120 * MIN)]);
   });
 
+  it("a job changed to a schedule this scheduler cannot read stops firing its old one", async () => {
+    const h = track(harness());
+    const errors: string[] = [];
+    h.scheduler.on("error", (e) => errors.push(e.context));
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
+    await h.scheduler.start();
+    await h.clock.advance(MIN);
+    // Another node stored a zone this machine does not know.
+    await h.store.updateJob("a", { schedule: "*/5 * * * *", timezone: "Mars/Olympus_Mons" });
+    await h.scheduler.refresh();
+    await h.clock.advance(10 * MIN);
+    expect(h.runner.slots("a")).toEqual([iso(T0 + MIN)]);
+    expect(errors).toEqual([expect.stringContaining("job a")]);
+  });
+
   it("a pending retry survives an edit of its job that keeps retries", async () => {
     const h = track(harness());
     h.runner.outcome = (a) => (a.attempt === 1 ? "fail" : "succeed");
