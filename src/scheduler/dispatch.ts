@@ -5,7 +5,7 @@ import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import type { Store, TriggerRequest } from "../store/store.js";
 import type { Clock, TimerHandle } from "./clock.js";
-import { overlapDecision, retryDelay } from "./due.js";
+import { type OverlapDecision, overlapDecision, retryDelay } from "./due.js";
 import { Retention } from "./retention.js";
 import { RunWriter } from "./run-writer.js";
 import type { AttemptResult, JobFunction, Runner } from "./runner.js";
@@ -40,6 +40,19 @@ interface JobRuns {
   active: Map<string, ActiveRun>;
   /** Claimed runs waiting for the active one (overlap "queue", catch-up "all"). */
   queue: Array<{ state: JobState; run: Run }>;
+}
+
+interface Decided {
+  f: Firing;
+  decision: OverlapDecision;
+  run: Run;
+}
+
+/** Why a slot is skipped: the runs in its way, active ones and those decided before it in its batch. */
+function skipReason(jobId: string, active: Iterable<string>, decided: Decided[]): string {
+  const ahead = [...active];
+  for (const d of decided) if (d.run.jobId === jobId && d.decision !== "skip") ahead.push(d.run.id);
+  return `the previous run (${ahead.join(", ")}) was still going (overlap "skip")`;
 }
 
 /**
@@ -146,7 +159,8 @@ export class Dispatcher {
     if (this.#stopping) return firings.map(() => null);
     // Decide every overlap first: firings of one job in this batch count as active.
     const busy = new Map<string, number>();
-    const decided = firings.map((f) => {
+    const decided: Decided[] = [];
+    for (const f of firings) {
       const job = f.state.job;
       const runs = this.#runs(job.id);
       const before = busy.get(job.id) ?? runs.active.size + runs.queue.length;
@@ -157,12 +171,13 @@ export class Dispatcher {
       if (decision !== "skip") busy.set(job.id, before + 1);
       const status: RunStatus =
         decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";
-      const reason =
-        decision === "skip"
-          ? `the previous run (${[...runs.active.keys()].join(", ")}) was still going (overlap "skip")`
-          : null;
-      return { f, decision, run: this.newRun(job, f.slot, f.attempt, f.trigger, status, reason) };
-    });
+      const reason = decision === "skip" ? skipReason(job.id, runs.active.keys(), decided) : null;
+      decided.push({
+        f,
+        decision,
+        run: this.newRun(job, f.slot, f.attempt, f.trigger, status, reason),
+      });
+    }
     const won = await this.#claim(decided.map((d) => d.run));
     if (won === null) return null;
     if (this.#stopping) {

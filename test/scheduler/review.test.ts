@@ -281,6 +281,24 @@ describe("run records", () => {
     const run = await h.store.getRun(first as string);
     expect([run?.status, run?.reason]).toEqual(["failed", "it failed"]);
   });
+
+  it("a slot skipped for a run started in the same moment names that run", async () => {
+    const h = track(harness());
+    h.runner.outcome = (a) =>
+      a.attempt === 1 && a.scheduledAt === T0 + 60 * MIN ? "fail" : "hang";
+    // The retry falls due with the next slot: backoff 1 h, random() 0.5 (no jitter).
+    await h.store.createJob(
+      makeJob({ id: "a", schedule: "0 * * * *", retries: 1, retryBackoffMs: 60 * MIN }),
+    );
+    await h.scheduler.start();
+    await h.clock.advance(120 * MIN + 10);
+    const runs = await h.runs("a");
+    const running = runs.find((r) => r.status === "running");
+    const skipped = runs.find((r) => r.status === "skipped");
+    expect(skipped?.reason).toBe(
+      `the previous run (${running?.id}) was still going (overlap "skip")`,
+    );
+  });
 });
 
 describe("catch-up", () => {
