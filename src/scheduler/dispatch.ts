@@ -273,7 +273,10 @@ export class Dispatcher {
       for (const { run } of runs.queue.splice(0)) await this.#notStarted(run);
     }
     const active = () => [...this.#byJob.values()].flatMap((r) => [...r.active.values()]);
-    if (active().length === 0) return this.#writer.drain();
+    if (active().length === 0) {
+      await this.#writer.drain();
+      return this.#retention.settle();
+    }
     let timer: ReturnType<Clock["setTimer"]> | null = null;
     const expired = new Promise<void>((resolve) => {
       timer = clock.setTimer(resolve, graceMs);
@@ -284,6 +287,7 @@ export class Dispatcher {
     for (const a of left) this.#stop(a, "the scheduler stopped");
     await Promise.all(left.map((a) => a.done));
     await this.#writer.drain();
+    await this.#retention.settle();
   }
 
   /** A claimed run that will not start: the scheduler is stopping. */

@@ -14,6 +14,8 @@ export class Retention {
   readonly #runsDir: string | null;
   readonly #onError: (error: Error) => void;
   readonly #counts = new Map<string, number>();
+  /** Prunes under way, so that shutdown can wait for them before the store closes. */
+  readonly #running = new Set<Promise<unknown>>();
 
   constructor(store: Store, keep: number, runsDir: string | null, onError: (error: Error) => void) {
     this.#store = store;
@@ -31,7 +33,14 @@ export class Retention {
       return;
     }
     this.#counts.set(jobId, 0);
-    this.prune(jobId).catch(this.#onError);
+    const pruning = this.prune(jobId).catch(this.#onError);
+    this.#running.add(pruning);
+    void pruning.finally(() => this.#running.delete(pruning));
+  }
+
+  /** Resolves when the prunes under way have ended. */
+  async settle(): Promise<void> {
+    while (this.#running.size > 0) await Promise.all(this.#running);
   }
 
   async prune(jobId: string): Promise<number> {

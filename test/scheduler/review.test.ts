@@ -391,4 +391,29 @@ describe("stop", () => {
       ["skipped", "the scheduler stopped before the run could start"],
     ]);
   });
+
+  it("history pruning under way is finished before stop() resolves (the store may be closed next)", async () => {
+    const h = harness({ keepRuns: 1 });
+    const pruneRuns = h.store.pruneRuns.bind(h.store);
+    const slow = deferred();
+    let pruning = 0;
+    h.store.pruneRuns = async (jobId, keep) => {
+      pruning++;
+      await slow.promise;
+      return pruneRuns(jobId, keep);
+    };
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
+    await h.scheduler.start();
+    await h.clock.advance(MIN + 10);
+    expect(pruning).toBe(1);
+    let stopped = false;
+    const stopping = h.scheduler.stop().then(() => {
+      stopped = true;
+    });
+    await h.clock.advance(10);
+    expect(stopped).toBe(false);
+    slow.resolve();
+    await h.clock.advance(10);
+    await stopping;
+  });
 });
