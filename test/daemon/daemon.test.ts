@@ -210,8 +210,19 @@ describe("cron-scheduler start | stop | status", () => {
   it("starts in the background, reports status, and stops", async () => {
     const home = tempHome();
     expect(() => cli(home, "status")).toThrow(); // exit 1: not running
-    const started = JSON.parse(cli(home, "start", "--json"));
+    const started = JSON.parse(
+      cli(home, "start", "--json", "--keep-runs", "5", "--shutdown-grace", "2s"),
+    );
     expect(started).toMatchObject({ running: true, pid: expect.any(Number) });
+    // The background scheduler got the options.
+    const argv = readFileSync(`/proc/${started.pid}/cmdline`, "utf8").split("\0");
+    expect(argv.slice(argv.indexOf("--keep-runs"), argv.indexOf("--keep-runs") + 2)).toEqual([
+      "--keep-runs",
+      "5",
+    ]);
+    expect(
+      argv.slice(argv.indexOf("--shutdown-grace"), argv.indexOf("--shutdown-grace") + 2),
+    ).toEqual(["--shutdown-grace", "2000ms"]);
     expect(JSON.parse(cli(home, "status", "--json"))).toMatchObject({
       running: true,
       pid: started.pid,

@@ -31,6 +31,7 @@ export async function start(options: RunOptions & { json?: boolean }): Promise<v
   if (options.store) args.push("--store", options.store);
   if (options.shutdownGrace !== undefined)
     args.push("--shutdown-grace", `${options.shutdownGrace}ms`);
+  if (options.keepRuns !== undefined) args.push("--keep-runs", String(options.keepRuns));
   const s = await service.start(home, args);
   if (options.json) printJson(s);
   else println(`scheduler started (pid ${s.pid}, home ${home}); log: ${home}/scheduler.log`);
