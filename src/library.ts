@@ -161,10 +161,10 @@ export class CronScheduler {
     const previous = this.#writing.get(job.id);
     const write = previous
       ? previous.then(
-          () => this.#upsert(job),
-          () => this.#upsert(job),
+          () => this.#upsert(job, definition.paused !== undefined),
+          () => this.#upsert(job, definition.paused !== undefined),
         )
-      : this.#upsert(job);
+      : this.#upsert(job, definition.paused !== undefined);
     this.#writing.set(job.id, write);
     // Also marks the rejection handled (the caller may not await add()); start() reports it.
     const settled = () => {
@@ -175,8 +175,14 @@ export class CronScheduler {
     return write;
   }
 
-  async #upsert(job: Job): Promise<Job> {
-    const existing = await this.store.getJob(job.id);
+  /**
+   * Creates or redefines a job. A definition that does not say whether the
+   * job is paused keeps the stored job's state, so a job paused from the
+   * command line stays paused when the program that defines it restarts.
+   */
+  async #upsert(given: Job, pausedGiven: boolean): Promise<Job> {
+    const existing = await this.store.getJob(given.id);
+    const job = existing && !pausedGiven ? { ...given, paused: existing.paused } : given;
     let stored = job;
     if (!existing) await this.store.createJob(job);
     else if (JSON.stringify(jobToInput(existing)) !== JSON.stringify(jobToInput(job))) {

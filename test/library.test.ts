@@ -77,6 +77,30 @@ describe("createScheduler (library)", () => {
     expect(boom.reason).toMatch(/kaput/);
   });
 
+  it("a job paused from outside stays paused when the program re-adds its definition", async () => {
+    const db = join(tempDir(), "jobs.db");
+    const first = await make({ store: `sqlite:${db}` });
+    await first.add({ id: "report", schedule: "@daily", command: ["/bin/true"] });
+    await first.pause("report");
+    await first.stop();
+    open.splice(open.indexOf(first), 1);
+    const second = await make({ store: `sqlite:${db}` });
+    expect(
+      (await second.add({ id: "report", schedule: "@daily", command: ["/bin/true"] })).paused,
+    ).toBe(true);
+    // Saying it in the definition wins.
+    expect(
+      (
+        await second.add({
+          id: "report",
+          schedule: "@daily",
+          command: ["/bin/true"],
+          paused: false,
+        })
+      ).paused,
+    ).toBe(false);
+  });
+
   it("keeps jobs in SQLite across restarts; an unchanged definition keeps its catch-up position", async () => {
     const db = join(tempDir(), "jobs.db");
     const first = await make({ store: `sqlite:${db}` });
