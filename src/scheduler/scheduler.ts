@@ -6,7 +6,7 @@ import type { Job, Run, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from "./clock.js";
 import { Dispatcher } from "./dispatch.js";
-import { dueSlots, planCatchUp } from "./due.js";
+import { dueSlots, planCatchUp, retryDelay } from "./due.js";
 import { MinHeap } from "./heap.js";
 import { recoverAbandoned } from "./recovery.js";
 import type { JobFunction, Runner } from "./runner.js";
@@ -171,6 +171,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     }
     this.#state = "running";
     this.emit("scheduler:started", { node: this.node, jobs: this.#jobs.size, at: now });
+    await this.#resumeRetries(firings, now);
     await this.#dispatch.recordMissed(missed);
     await this.#dispatch.fireAll(firings);
     // Running already: a store failure here is reported and left to the next poll.
@@ -342,6 +343,28 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#heap.push(at, { jobId, gen: state.gen, jitter: 0, retryOf: run });
     this.#arm();
     return true;
+  }
+
+  /**
+   * Retries are kept only in memory: after a restart, a job whose newest run
+   * failed with attempts left gets its retry again (at the backoff after
+   * that failure, or now), unless catch-up is about to run a newer slot.
+   */
+  async #resumeRetries(firings: Firing[], now: number): Promise<void> {
+    const catchingUp = new Set(firings.map((f) => f.state.job.id));
+    for (const state of this.#jobs.values()) {
+      const { job } = state;
+      if (job.retries === 0 || job.paused || catchingUp.has(job.id)) continue;
+      const [latest] = await this.store.listRuns({ jobId: job.id, limit: 1 });
+      if (!latest || (latest.status !== "failed" && latest.status !== "timed_out")) continue;
+      const random = this.#options.random ?? Math.random;
+      const at = Math.max(
+        now,
+        (latest.finishedAt ?? now) + retryDelay(latest.attempt, job.retryBackoffMs, random),
+      );
+      if (this.#pushRetry(job.id, latest, at))
+        this.emit("run:retry-scheduled", { run: latest, retryAt: at });
+    }
   }
 
   /** Runs one pass over the heap; passes never overlap. */

@@ -288,6 +288,51 @@ describe("retries", () => {
     ]);
   });
 
+  it("after a restart, retries the newest run that failed with attempts left, and no other", async () => {
+    const h = track(harness());
+    await h.store.createJob(
+      makeJob({ id: "failed", schedule: "0 0 1 1 *", retries: 2, retryBackoffMs: 10_000 }),
+    );
+    await h.store.createJob(makeJob({ id: "spent", schedule: "0 0 1 1 *", retries: 1 }));
+    await h.store.createJob(makeJob({ id: "fine", schedule: "0 0 1 1 *", retries: 2 }));
+    const slot = T0 - 3_600_000;
+    const past = (jobId: string, attempt: number, status: "failed" | "succeeded") => ({
+      id: `${jobId}-${attempt}`,
+      jobId,
+      scheduledAt: slot,
+      attempt,
+      trigger: attempt === 1 ? ("schedule" as const) : ("retry" as const),
+      status,
+      reason: null,
+      startedAt: T0 - 6000,
+      finishedAt: T0 - 5000,
+      exitCode: status === "failed" ? 1 : 0,
+      signal: null,
+      pid: null,
+      pidStartTime: null,
+      node: "old-node",
+      outputTail: null,
+      outputBytes: 0,
+      outputTruncated: false,
+    });
+    await h.store.claimRuns([
+      past("failed", 1, "failed"),
+      past("spent", 1, "failed"),
+      past("spent", 2, "failed"),
+      past("fine", 1, "succeeded"),
+    ]);
+    await h.scheduler.start();
+    await h.clock.advance(10_000);
+    // Failed at T0-5s, backoff 10 s (random 0.5: no jitter): the retry is due at T0+5s.
+    expect(h.runner.calls.map((c) => [c.attempt.jobId, c.attempt.attempt, c.at - T0])).toEqual([
+      ["failed", 2, 5000],
+    ]);
+    expect((await h.runs("failed")).map((r) => [r.attempt, r.trigger, r.status])).toEqual([
+      [1, "schedule", "failed"],
+      [2, "retry", "succeeded"],
+    ]);
+  });
+
   it("does not retry a success", async () => {
     const h = track(harness());
     await h.store.createJob(makeJob({ id: "a", schedule: "0 * * * *", retries: 3 }));
