@@ -257,4 +257,26 @@ describe("trigger", () => {
       }
     });
   }
+
+  it("--wait says so when the job was removed before the taken request could run (exit 2)", async () => {
+    const store = await box.store();
+    try {
+      const waiting = box.run(BIN.scheduler, ["trigger", "alpha", "--wait", "--timeout", "20s"]);
+      let requests: Awaited<ReturnType<Store["takeTriggers"]>> = [];
+      for (let i = 0; i < 100 && requests.length === 0; i++) {
+        await sleep(50);
+        requests = await store.takeTriggers("fake-scheduler");
+      }
+      expect(requests).toHaveLength(1);
+      // The scheduler took it, but the job is gone: no run will come.
+      await store.removeJob("alpha");
+      const r = await waiting;
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim()).toBe(
+        'cron-scheduler: job "alpha" was removed before the requested run could start',
+      );
+    } finally {
+      await store.close();
+    }
+  });
 });

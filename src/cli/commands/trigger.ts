@@ -48,6 +48,9 @@ export async function trigger(id: string, options: TriggerOptions): Promise<void
   if (run.status !== "succeeded") process.exitCode = 1;
 }
 
+/** How long a taken request may have no run before the job's existence is checked. */
+const TAKEN_NO_RUN_MS = 1000;
+
 async function waitForRun(store: Store, request: TriggerRequest, timeoutMs: number): Promise<Run> {
   const started = Date.now();
   const deadline = started + timeoutMs;
@@ -62,10 +65,17 @@ async function waitForRun(store: Store, request: TriggerRequest, timeoutMs: numb
     await sleep(POLL_MS);
     current = await store.getTrigger(request.id);
   }
+  const takenAt = Date.now();
   while (true) {
     if (current?.runId) {
       const run = await store.getRun(current.runId);
       if (run && FINAL_STATUSES.has(run.status)) return run;
+    } else if (Date.now() - takenAt > TAKEN_NO_RUN_MS && !(await store.getJob(request.jobId))) {
+      // A scheduler took the request but found no such job: it was removed meanwhile.
+      throw new SchedulerError(
+        "E_JOB_NOT_FOUND",
+        `job "${request.jobId}" was removed before the requested run could start`,
+      );
     }
     if (Date.now() > deadline) {
       const what = current?.runId ? `run ${current.runId}` : "the run";
