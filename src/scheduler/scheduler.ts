@@ -11,6 +11,9 @@ import { MinHeap } from "./heap.js";
 import { recoverAbandoned } from "./recovery.js";
 import type { JobFunction, Runner } from "./runner.js";
 
+/** How often a scheduler polls a store that also tells it of changes. */
+const WATCHED_POLL_MS = 5000;
+
 export interface SchedulerOptions {
   store: Store;
   /** Runs one attempt; normally the executor. */
@@ -81,6 +84,9 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   readonly #heap = new MinHeap<HeapEntry>();
   readonly #dispatch: Dispatcher;
   #timer: TimerHandle | null = null;
+  /** Stops watching the store for changes (when it can be watched). */
+  #unwatch: (() => Promise<void>) | null = null;
+  #lookQueued = false;
   #pollTimer: TimerHandle | null = null;
   #state: "idle" | "starting" | "running" | "stopping" | "stopped" = "idle";
   #starting: Promise<void> | null = null;
@@ -180,7 +186,31 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       this.emit("error", { error: error as Error, context: "taking trigger requests" });
     });
     this.#arm();
+    await this.#watchStore();
     this.#schedulePoll();
+  }
+
+  /**
+   * Where the store can tell of changes (SQLite: inotify on its files), look
+   * at it as soon as it changes, and poll only as a fallback, every 5 s:
+   * an idle scheduler then wakes 12 times a minute instead of 120.
+   */
+  async #watchStore(): Promise<void> {
+    if (!this.store.onChange || this.#options.pollMs === null) return;
+    try {
+      this.#unwatch = await this.store.onChange(() => {
+        if (this.#state !== "running" || this.#lookQueued) return;
+        this.#lookQueued = true;
+        this.#exclusive(() => {
+          this.#lookQueued = false;
+          return this.#poll();
+        }).catch((error) =>
+          this.emit("error", { error: error as Error, context: "looking at the store" }),
+        );
+      });
+    } catch (error) {
+      this.emit("error", { error: error as Error, context: "watching the store; polling instead" });
+    }
   }
 
   /**
@@ -197,6 +227,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       await this.#starting?.catch(() => {});
       this.#state = "stopping";
       this.#clearTimers();
+      await this.#unwatch?.().catch(() => {});
+      this.#unwatch = null;
       this.emit("scheduler:stopping", {
         node: this.node,
         at: this.#clock.now(),
@@ -427,8 +459,9 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   #schedulePoll(): void {
-    const every = this.#options.pollMs === undefined ? 500 : this.#options.pollMs;
-    if (every === null || this.#state !== "running") return;
+    const base = this.#options.pollMs === undefined ? 500 : this.#options.pollMs;
+    if (base === null || this.#state !== "running") return;
+    const every = this.#unwatch ? Math.max(base, WATCHED_POLL_MS) : base;
     this.#pollTimer = this.#clock.setTimer(() => {
       this.#pollTimer = null;
       this.#exclusive(() => this.#poll())

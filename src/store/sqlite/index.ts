@@ -1,3 +1,5 @@
+import { watch } from "node:fs";
+import { basename, dirname } from "node:path";
 import type Database from "better-sqlite3";
 import { newRunId } from "../../ids.js";
 import type { Job, Run } from "../../model.js";
@@ -387,6 +389,31 @@ export class SqliteStore implements Store {
       this.#sql("SELECT value FROM store_meta WHERE key = 'changes'").get(),
     ) as { value: number };
     return String(row.value);
+  }
+
+  /**
+   * Calls `listener` soon after the database files change, whoever wrote
+   * (inotify on their directory): a scheduler then checks changeToken() at
+   * once instead of polling often. Writes come in bursts, so calls are
+   * coalesced to one per 25 ms. Any write counts, also this connection's:
+   * the listener must be cheap and check the token.
+   */
+  async onChange(listener: () => void): Promise<() => Promise<void>> {
+    const dir = dirname(this.path);
+    const base = basename(this.path);
+    let timer: NodeJS.Timeout | null = null;
+    const watcher = watch(dir, { persistent: false }, (_event, name) => {
+      if (timer !== null || (name !== null && !String(name).startsWith(base))) return;
+      timer = setTimeout(() => {
+        timer = null;
+        listener();
+      }, 25);
+    });
+    watcher.on("error", () => {});
+    return async () => {
+      if (timer !== null) clearTimeout(timer);
+      watcher.close();
+    };
   }
 
   async close(): Promise<void> {
