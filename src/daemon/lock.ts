@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { SchedulerError } from "../errors.js";
 import { processStartTime } from "../executor/procfs.js";
 
@@ -19,7 +19,7 @@ export function acquireLock(path: string, home: string): () => void {
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, mine, { mode: 0o644 });
   try {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 20; attempt++) {
       try {
         linkSync(temp, path);
         return () => releaseLock(path, mine);
@@ -35,12 +35,9 @@ export function acquireLock(path: string, home: string): () => void {
           { pid: holder.pid },
         );
       }
-      // Stale: remove it, unless someone replaced it meanwhile.
-      if (text !== null && readText(path) === text) {
-        try {
-          unlinkSync(path);
-        } catch {}
-      }
+      // Stale. Two starters may both see that; only the one holding the
+      // takeover lock removes it, so the other then finds the winner's file.
+      if (text !== null) removeStale(path, text, temp);
     }
     throw new SchedulerError(
       "E_LOCKED",
@@ -51,6 +48,36 @@ export function acquireLock(path: string, home: string): () => void {
       unlinkSync(temp);
     } catch {}
   }
+}
+
+/** A takeover lock older than this was left by a process that died while taking over. */
+const TAKEOVER_STALE_MS = 10_000;
+
+function removeStale(path: string, text: string, temp: string): void {
+  const takeover = `${path}.takeover`;
+  try {
+    linkSync(temp, takeover);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    try {
+      if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(takeover);
+    } catch {}
+    sleepSync(25); // another starter is taking over: look again shortly
+    return;
+  }
+  try {
+    if (readText(path) === text) unlinkSync(path);
+  } catch {
+    // gone already
+  } finally {
+    try {
+      unlinkSync(takeover);
+    } catch {}
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 function releaseLock(path: string, mine: string): void {
