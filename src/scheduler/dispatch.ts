@@ -25,6 +25,8 @@ export interface DispatcherDeps {
   listening(event: keyof SchedulerEvents): boolean;
   /** Puts a retry of `run` on the scheduler's heap; false if the job went or retries are used up. */
   scheduleRetry(jobId: string, run: Run, at: number): boolean;
+  /** The job as the scheduler knows it now, or undefined if it was removed. */
+  currentState(jobId: string): JobState | undefined;
 }
 
 interface ActiveRun {
@@ -444,6 +446,21 @@ export class Dispatcher {
     const next = runs.queue.shift();
     if (!next) return;
     const now = this.#deps.clock.now();
+    // It waited: run what the job is now, and not at all if it is gone.
+    const current = this.#deps.currentState(next.run.jobId);
+    if (!current) {
+      const patch = {
+        status: "skipped" as const,
+        reason: "the job was removed while the run waited in its queue",
+        finishedAt: now,
+      };
+      Object.assign(next.run, patch);
+      void this.#writer.write(next.run.id, patch);
+      this.#emitRun("run:skipped", next.run);
+      this.#retention.recorded(next.run.jobId);
+      return this.#startQueued(runs);
+    }
+    next.state = current;
     next.run.status = "running";
     next.run.startedAt = now;
     // Active from this moment: a slot due while the write is under way must see it.

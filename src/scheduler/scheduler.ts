@@ -118,6 +118,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       emit: (event, payload) => this.emit(event, payload),
       listening: (event) => this.listening(event),
       scheduleRetry: (jobId, run, at) => this.#pushRetry(jobId, run, at),
+      currentState: (jobId) => this.#jobs.get(jobId),
     });
   }
 

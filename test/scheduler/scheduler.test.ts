@@ -252,6 +252,33 @@ describe("overlap policies", () => {
     expect((await h.runs("a")).map((r) => r.status)).toEqual(["succeeded", "running"]);
   });
 
+  it("queue: a waiting run starts with the job as it is then, and not at all if it was removed", async () => {
+    const h = track(harness({ pollMs: 500 }));
+    h.runner.outcome = () => "hang";
+    await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *", overlap: "queue" }));
+    await h.scheduler.start();
+    await h.clock.advance(2 * MIN);
+    expect((await h.runs("a")).map((r) => r.status)).toEqual(["running", "queued"]);
+    await h.store.updateJob("a", { target: { type: "command", argv: ["/bin/echo", "new"] } });
+    await h.clock.advance(600); // the poll picks up the edit
+    h.runner.finish(h.runner.hanging[0] as string);
+    await h.clock.advance(10);
+    expect(h.runner.calls.map((c) => c.attempt.target)).toEqual([
+      { type: "function", name: "a" },
+      { type: "command", argv: ["/bin/echo", "new"] },
+    ]);
+    // Another waits behind the second; then the job goes.
+    await h.clock.advance(MIN);
+    await h.store.removeJob("a");
+    await h.clock.advance(600);
+    h.runner.finish(h.runner.hanging[0] as string);
+    await h.clock.advance(10);
+    const runs = await h.runs("a");
+    expect(runs.map((r) => r.status)).toEqual(["succeeded", "succeeded", "skipped"]);
+    expect(runs[2]?.reason).toBe("the job was removed while the run waited in its queue");
+    expect(h.runner.calls).toHaveLength(2);
+  });
+
   it("replace: the running one is stopped and the new one starts", async () => {
     const h = track(harness());
     h.runner.outcome = () => "hang";
