@@ -233,11 +233,7 @@ describe("trigger", () => {
       try {
         const waiting = box.run(BIN.scheduler, ["trigger", "alpha", "--wait", "--timeout", "20s"]);
         // Play the scheduler: take the request, start a run, finish it.
-        let requests: Awaited<ReturnType<Store["takeTriggers"]>> = [];
-        for (let i = 0; i < 100 && requests.length === 0; i++) {
-          await sleep(50);
-          requests = await store.takeTriggers("fake-scheduler");
-        }
+        const requests = await takeRequests(store);
         expect(requests).toHaveLength(1);
         const manual = run("alpha", Date.now(), "running", { trigger: "manual" });
         await store.claimRun(manual);
@@ -262,11 +258,7 @@ describe("trigger", () => {
     const store = await box.store();
     try {
       const waiting = box.run(BIN.scheduler, ["trigger", "alpha", "--wait", "--timeout", "20s"]);
-      let requests: Awaited<ReturnType<Store["takeTriggers"]>> = [];
-      for (let i = 0; i < 100 && requests.length === 0; i++) {
-        await sleep(50);
-        requests = await store.takeTriggers("fake-scheduler");
-      }
+      const requests = await takeRequests(store);
       expect(requests).toHaveLength(1);
       // The scheduler took it, but the job is gone: no run will come.
       await store.removeJob("alpha");
@@ -280,3 +272,13 @@ describe("trigger", () => {
     }
   });
 });
+
+/** Plays the scheduler's part: takes the pending trigger requests, waiting up to 5 s for one. */
+async function takeRequests(store: Store): Promise<Awaited<ReturnType<Store["takeTriggers"]>>> {
+  let requests: Awaited<ReturnType<Store["takeTriggers"]>> = [];
+  for (let i = 0; i < 100 && requests.length === 0; i++) {
+    await sleep(50);
+    requests = await store.takeTriggers("fake-scheduler");
+  }
+  return requests;
+}
