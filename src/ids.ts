@@ -62,11 +62,12 @@ export function nodeIsDead(node: string): boolean {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return false;
   // Without /proc the node id carries a random token: only "no such pid" tells.
-  if (start === "" || start.startsWith("r")) return !isAlive(pid);
+  if (start === "" || start.startsWith("r")) return !pidExists(pid);
   return processStartTime(pid) !== start;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (no /proc needed; a zombie counts). */
+export function pidExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,6 +1,7 @@
 import { linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { SchedulerError } from "../errors.js";
 import { processStartTime } from "../executor/procfs.js";
+import { pidExists } from "../ids.js";
 
 /** What the pid file says: the holder's pid and its process start time. */
 export interface LockHolder {
@@ -104,12 +105,7 @@ function parseHolder(text: string): LockHolder | null {
 function isAlive(holder: LockHolder): boolean {
   const now = processStartTime(holder.pid);
   if (now !== null) return holder.startTime === null || now === holder.startTime;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return pidExists(holder.pid);
 }
 
 function readText(path: string): string | null {
