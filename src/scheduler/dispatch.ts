@@ -5,7 +5,7 @@ import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import type { Store, TriggerRequest } from "../store/store.js";
 import type { Clock, TimerHandle } from "./clock.js";
-import { type OverlapDecision, overlapDecision, retryDelay } from "./due.js";
+import { type OverlapDecision, overlapDecision, retryDelay, storeBackoff } from "./due.js";
 import { Retention } from "./retention.js";
 import { RunWriter } from "./run-writer.js";
 import type { AttemptResult, JobFunction, Runner } from "./runner.js";
@@ -334,7 +334,7 @@ export class Dispatcher {
   /** Runs `fn` again after a backoff (0.1 s doubling to 5 s) while the store keeps failing. */
   #later(fn: () => Promise<unknown>): void {
     if (this.#stopping) return;
-    const delay = Math.min(5000, 100 * 2 ** this.#failures++);
+    const delay = storeBackoff(this.#failures++);
     const handle = this.#deps.clock.setTimer(() => {
       this.#retries.delete(handle);
       void fn();

@@ -88,3 +88,8 @@ export function overlapDecision(policy: Job["overlap"], active: number): Overlap
   if (active === 0 || policy === "allow") return "start";
   return policy === "skip" ? "skip" : policy === "queue" ? "queue" : "replace";
 }
+
+/** How long to wait before trying the store again after `failures` failures: 0.1 s doubling to 5 s. */
+export function storeBackoff(failures: number): number {
+  return Math.min(5000, 100 * 2 ** failures);
+}

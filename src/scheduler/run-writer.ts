@@ -1,4 +1,5 @@
 import type { RunPatch, Store } from "../store/store.js";
+import { storeBackoff } from "./due.js";
 
 /**
  * Batches the updates of runs: everything written in one turn of the event
@@ -58,7 +59,7 @@ export class RunWriter {
       } catch (error) {
         this.#onError(error as Error);
         if (waited >= 60_000) break;
-        const delay = Math.min(5000, 100 * 2 ** attempt);
+        const delay = storeBackoff(attempt);
         waited += delay;
         await new Promise((r) => setTimeout(r, delay));
       }
