@@ -147,6 +147,31 @@ describe("createScheduler (library)", () => {
     expect(await s.job("other")).toBeNull();
   });
 
+  it("run:finished comes once the store has the outcome, also for a function that returns at once", async () => {
+    const clock = new FakeClock(Date.parse("2026-03-02T10:00:00Z"));
+    const s = await make({ clock, pollMs: null });
+    s.add({ id: "sync", schedule: "* * * * * *", timezone: "UTC", run: () => {} });
+    s.add({
+      id: "fails",
+      schedule: "* * * * * *",
+      timezone: "UTC",
+      run: () => {
+        throw new Error("no luck");
+      },
+    });
+    const seen: Array<Promise<Run | null>> = [];
+    s.on("run:finished", (run) => seen.push(s.store.getRun(run.id)));
+    await s.start();
+    await clock.advance(3000);
+    const stored = await Promise.all(seen);
+    expect(stored.length).toBeGreaterThanOrEqual(4);
+    for (const run of stored) {
+      expect(run?.status).toBe(run?.jobId === "sync" ? "succeeded" : "failed");
+      expect(run?.finishedAt).not.toBeNull();
+    }
+    expect(stored.find((r) => r?.jobId === "fails")?.reason).toBe("no luck");
+  });
+
   it("keepRuns bounds each job's history", async () => {
     const clock = new FakeClock(Date.parse("2026-03-02T10:00:00Z"));
     const s = await make({ clock, keepRuns: 3, pollMs: null });

@@ -2,7 +2,11 @@
 // nothing of schedules, policies or the store: the scheduler calls it, records
 // the result, and builds overlap and retry policies around it.
 //
-//   runAttempt(attempt: Attempt): Promise<AttemptResult>
+//   runAttempt(attempt: Attempt): AttemptResult | Promise<AttemptResult>
+//
+// The result comes without a promise when the attempt finished before
+// runAttempt returned (a function that returned no promise); `await` takes
+// both.
 //
 // One signature for every kind of target (script, command, shell string,
 // registered function). It never rejects for anything the job does: a job
@@ -52,7 +56,7 @@ export {
   type StartInfo,
 } from "./types.js";
 
-export function runAttempt(a: Attempt): Promise<AttemptResult> {
+export function runAttempt(a: Attempt): AttemptResult | Promise<AttemptResult> {
   if (a.target.type === "function") return runFunction(a, a.target.name);
   // argvOf returns null only for functions.
   return runProcess(a, argvOf(a.target)!);

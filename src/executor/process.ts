@@ -14,7 +14,7 @@
 
 import { type ChildProcess, spawn } from "node:child_process";
 import { stat } from "node:fs/promises";
-import { whenAborted } from "./abort.js";
+import { isAborted, whenAborted } from "./abort.js";
 import { type Argv, envOf } from "./command.js";
 import { OutputSink } from "./output.js";
 import { groupAlive, processStartTime, signalGroup } from "./procfs.js";
@@ -35,14 +35,14 @@ const GROUP_POLL_MS = 20;
 
 export async function runProcess(a: Attempt, argv: Argv): Promise<AttemptResult> {
   const now = a.now ?? Date.now;
-  if (a.signal?.aborted) return notStarted("killed", "stopped before it started", now());
+  if (isAborted(a.signal)) return notStarted("killed", "stopped before it started", now());
   const sink = new OutputSink(
     a.outputPath,
     a.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
     a.tailBytes ?? DEFAULT_TAIL_BYTES,
   );
   const startedAt = now();
-  if (a.signal?.aborted) {
+  if (isAborted(a.signal)) {
     return finishWith(
       sink,
       { status: "killed", startedAt, error: "stopped before it started" },
@@ -100,15 +100,14 @@ function supervise(
     // onStart gets the pid's start time, read once this loop iteration has
     // reaped what exited (see afterPoll); the result waits until onStart was called.
     let starting = false;
-    const onStart = a.onStart;
-    if (onStart !== undefined) {
+    if (a.onStart !== undefined) {
       starting = true;
       afterPoll(() => {
         // Until the child is reaped, its pid cannot be reused: the read names the child.
         // Reaped, it has ended: a start time identifies live processes only.
         const pidStartTime = exited ? null : processStartTime(pid);
         try {
-          onStart({ pid, pidStartTime, startedAt });
+          a.onStart?.({ pid, pidStartTime, startedAt });
         } catch (err) {
           startError = `onStart failed: ${(err as Error).message}`;
         }

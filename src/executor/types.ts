@@ -54,7 +54,8 @@ export interface Attempt {
   /**
    * Called once the attempt has started: for a process, in the same event-loop
    * iteration as its spawn, after the poll phase (pidStartTime is null if it
-   * has already ended by then); always before the attempt's result. Must not throw.
+   * has already ended by then); always before the attempt's result. Called
+   * as a method of the attempt (`this` is the attempt). Must not throw.
    */
   onStart?(info: StartInfo): void;
   /** Where `{type: "function"}` targets are looked up by name (a Map will do). */

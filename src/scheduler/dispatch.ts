@@ -3,12 +3,12 @@ import { join } from "node:path";
 import type { SchedulerEvents } from "../events.js";
 import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
-import type { Store, TriggerRequest } from "../store/store.js";
+import type { RunPatch, Store, TriggerRequest } from "../store/store.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { type OverlapDecision, overlapDecision, retryDelay, storeBackoff } from "./due.js";
 import { Retention } from "./retention.js";
-import { RunWriter } from "./run-writer.js";
-import type { AttemptResult, JobFunction, Runner } from "./runner.js";
+import { RunWriter, type WriteWaiter } from "./run-writer.js";
+import type { Attempt, AttemptResult, JobFunction, Runner, StartInfo } from "./runner.js";
 import type { Firing, JobState } from "./scheduler.js";
 
 export interface DispatcherDeps {
@@ -29,32 +29,151 @@ export interface DispatcherDeps {
   currentState(jobId: string): JobState | undefined;
 }
 
-interface ActiveRun {
-  run: Run;
+/** What a running attempt tells its dispatcher; one object per dispatcher, not closures per run. */
+interface RunHooks {
+  now(): number;
+  started(active: ActiveRun, info: StartInfo): void;
+  recorded(active: ActiveRun): void;
+}
+
+/**
+ * A run going on: the attempt handed to the runner (with onStart as a
+ * method, so no closure per run), and what the dispatcher keeps of it. One
+ * object per run on the hot path of every fire.
+ */
+class ActiveRun implements Attempt, WriteWaiter {
+  readonly run: Run;
+  readonly job: Job;
+  readonly runs: JobRuns;
   /** Its own controller (overlap "replace"), or the dispatcher's shared one that shutdown aborts. */
-  controller: AbortController;
+  readonly controller: AbortController;
+  /** The controller's signal, read once (its getter checks its receiver on every read). */
+  readonly signal: AbortSignal;
+  readonly outputPath: string | null;
+  readonly functions: ReadonlyMap<string, JobFunction>;
   /** Why it was stopped, when it was (overlap "replace", shutdown). */
-  stopReason: string | null;
-  done: Promise<void>;
+  stopReason: string | null = null;
+  /** Its outcome is stored: it is no longer active. */
+  #ended = false;
+  #done: Promise<void> | null = null;
+  #markDone: (() => void) | null = null;
+  readonly #hooks: RunHooks;
+
+  constructor(
+    hooks: RunHooks,
+    job: Job,
+    run: Run,
+    runs: JobRuns,
+    controller: AbortController,
+    signal: AbortSignal,
+    outputPath: string | null,
+    functions: ReadonlyMap<string, JobFunction>,
+  ) {
+    this.#hooks = hooks;
+    this.run = run;
+    this.job = job;
+    this.runs = runs;
+    this.controller = controller;
+    this.signal = signal;
+    this.outputPath = outputPath;
+    this.functions = functions;
+  }
+
+  // The rest of the attempt is read from the job and the run.
+  get jobId(): string {
+    return this.job.id;
+  }
+  get runId(): string {
+    return this.run.id;
+  }
+  get attempt(): number {
+    return this.run.attempt;
+  }
+  get scheduledAt(): number {
+    return this.run.scheduledAt;
+  }
+  get target(): Job["target"] {
+    return this.job.target;
+  }
+  get cwd(): string | null {
+    return this.job.cwd;
+  }
+  get env(): Record<string, string> {
+    return this.job.env;
+  }
+  get timeoutMs(): number | null {
+    return this.job.timeoutMs;
+  }
+  get now(): () => number {
+    return this.#hooks.now;
+  }
+
+  onStart(info: StartInfo): void {
+    this.#hooks.started(this, info);
+  }
+
+  /** The writer stored the outcome. */
+  written(): void {
+    this.#ended = true;
+    this.#hooks.recorded(this);
+    this.#markDone?.();
+  }
+
+  /** Resolves when the outcome is stored; made only when someone waits (shutdown). */
+  done(): Promise<void> {
+    if (this.#ended) return Promise.resolve();
+    this.#done ??= new Promise((resolve) => {
+      this.#markDone = resolve;
+    });
+    return this.#done;
+  }
 }
 
 interface JobRuns {
-  active: Map<string, ActiveRun>;
+  /** Runs going on, oldest first. */
+  active: ActiveRun[];
   /** Claimed runs waiting for the active one (overlap "queue", catch-up "all"). */
   queue: Array<{ state: JobState; run: Run }>;
-}
-
-interface Decided {
-  f: Firing;
-  decision: OverlapDecision;
-  run: Run;
+  /** Runs ahead of the next firing in the batch being decided (see #decideClaimStart). */
+  busy: number;
+  /** The batch `busy` counts for. */
+  batch: number;
 }
 
 /** Why a slot is skipped: the runs in its way, active ones and those decided before it in its batch. */
-function skipReason(jobId: string, active: Iterable<string>, decided: Decided[]): string {
-  const ahead = [...active];
-  for (const d of decided) if (d.run.jobId === jobId && d.decision !== "skip") ahead.push(d.run.id);
+function skipReason(
+  jobId: string,
+  active: ActiveRun[],
+  runs: Run[],
+  decisions: OverlapDecision[],
+  before: number,
+): string {
+  const ahead = active.map((a) => a.run.id);
+  for (let i = 0; i < before; i++) {
+    const run = runs[i] as Run;
+    if (run.jobId === jobId && decisions[i] !== "skip") ahead.push(run.id);
+  }
   return `the previous run (${ahead.join(", ")}) was still going (overlap "skip")`;
+}
+
+/** The result of a runner that threw or rejected: the run failed. */
+function crashed(error: unknown, startedAt: number | null, now: number): AttemptResult {
+  return {
+    status: "failed",
+    exitCode: null,
+    signal: null,
+    startedAt: startedAt ?? now,
+    finishedAt: now,
+    outputTail: "",
+    outputBytes: 0,
+    outputTruncated: false,
+    error: error instanceof Error ? error.message : String(error),
+    outputError: null,
+  };
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as Promise<T>)?.then === "function";
 }
 
 /**
@@ -67,6 +186,7 @@ export class Dispatcher {
   readonly #byJob = new Map<string, JobRuns>();
   readonly #writer: RunWriter;
   readonly #shutdownController = new AbortController();
+  readonly #shutdownSignal = this.#shutdownController.signal;
   /** Timers of work to try again after a store failure; cleared at shutdown. */
   readonly #retries = new Set<TimerHandle>();
   #failures = 0;
@@ -74,6 +194,9 @@ export class Dispatcher {
   #stopping = false;
   /** The batch of firings being decided and claimed; the next one waits for it. */
   #firing: Promise<unknown> = Promise.resolve();
+  /** Numbers the batches, for JobRuns.batch. */
+  #batch = 0;
+  readonly #hooks: RunHooks;
 
   constructor(deps: DispatcherDeps) {
     this.#deps = deps;
@@ -85,11 +208,16 @@ export class Dispatcher {
     this.#writer = new RunWriter(deps.store, (error) =>
       deps.emit("error", { error, context: "recording runs" }),
     );
+    this.#hooks = {
+      now: () => deps.clock.now(),
+      started: (active, info) => this.#started(active, info),
+      recorded: (active) => this.#recorded(active),
+    };
   }
 
   get activeCount(): number {
     let n = 0;
-    for (const r of this.#byJob.values()) n += r.active.size;
+    for (const r of this.#byJob.values()) n += r.active.length;
     return n;
   }
 
@@ -100,8 +228,8 @@ export class Dispatcher {
     trigger: RunTrigger,
     status: RunStatus,
     reason: string | null,
+    now = this.#deps.clock.now(),
   ): Run {
-    const now = this.#deps.clock.now();
     const final = status !== "running" && status !== "queued";
     return {
       id: newRunId(now),
@@ -159,61 +287,79 @@ export class Dispatcher {
 
   async #decideClaimStart(firings: Firing[]): Promise<Array<Run | null> | null> {
     if (this.#stopping) return firings.map(() => null);
-    // Decide every overlap first: firings of one job in this batch count as active.
-    const busy = new Map<string, number>();
-    const decided: Decided[] = [];
-    for (const f of firings) {
+    // Decide every overlap first: firings of one job in this batch count as
+    // active (JobRuns.busy, counted per batch: no map per batch).
+    const n = firings.length;
+    const batch = ++this.#batch;
+    const now = this.#deps.clock.now();
+    const runs: Run[] = new Array(n);
+    const decisions: OverlapDecision[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const f = firings[i] as Firing;
       const job = f.state.job;
-      const runs = this.#runs(job.id);
-      const before = busy.get(job.id) ?? runs.active.size + runs.queue.length;
+      const jobRuns = this.#runs(job.id);
+      if (jobRuns.batch !== batch) {
+        jobRuns.batch = batch;
+        jobRuns.busy = jobRuns.active.length + jobRuns.queue.length;
+      }
+      const before = jobRuns.busy;
       let decision = overlapDecision(job.overlap, before);
       // Catch-up "all" means every slot runs: one after another, whatever the overlap
       // policy (skip would drop them, replace kill them, allow run them all at once).
       if (before > 0 && f.trigger === "catch-up" && job.catchUp === "all") decision = "queue";
-      if (decision !== "skip") busy.set(job.id, before + 1);
+      if (decision !== "skip") jobRuns.busy = before + 1;
       const status: RunStatus =
         decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";
-      const reason = decision === "skip" ? skipReason(job.id, runs.active.keys(), decided) : null;
-      decided.push({
-        f,
-        decision,
-        run: this.newRun(job, f.slot, f.attempt, f.trigger, status, reason),
-      });
+      const reason =
+        decision === "skip" ? skipReason(job.id, jobRuns.active, runs, decisions, i) : null;
+      decisions[i] = decision;
+      runs[i] = this.newRun(job, f.slot, f.attempt, f.trigger, status, reason, now);
     }
-    const won = await this.#claim(decided.map((d) => d.run));
+    const won = await this.#claim(runs);
     if (won === null) return null;
     if (this.#stopping) {
       // Shutdown began during the claim: what was won is recorded, not started.
-      const closed = decided.map(async ({ decision, run }, i) => {
+      const closed = runs.map(async (run, i) => {
         if (!won[i]) return null;
-        if (decision === "skip") this.#emitRun("run:skipped", run);
+        if (decisions[i] === "skip") this.#emitRun("run:skipped", run);
         else await this.#notStarted(run);
         return run;
       });
       return Promise.all(closed);
     }
-    const touched = new Set<string>();
-    const results = decided.map(({ f, decision, run }, i) => {
-      if (!won[i]) return null;
-      const runs = this.#runs(run.jobId);
-      touched.add(run.jobId);
+    const results: Array<Run | null> = new Array(n);
+    let queued = false;
+    for (let i = 0; i < n; i++) {
+      const run = runs[i] as Run;
+      if (!won[i]) {
+        results[i] = null;
+        continue;
+      }
+      results[i] = run;
+      const f = firings[i] as Firing;
+      const decision = decisions[i];
       if (decision === "skip") {
         this.#emitRun("run:skipped", run);
         this.#retention.recorded(run.jobId);
       } else if (decision === "queue") {
-        runs.queue.push({ state: f.state, run });
+        this.#runs(run.jobId).queue.push({ state: f.state, run });
         this.#emitRun("run:queued", run);
+        queued = true;
       } else {
         if (decision === "replace") {
           const reason = `replaced by the run of ${new Date(f.slot).toISOString()} (overlap "replace")`;
-          for (const a of runs.active.values()) this.#stop(a, reason);
+          for (const a of this.#runs(run.jobId).active) this.#stop(a, reason);
         }
         this.#launch(f.state, run);
       }
-      return run;
-    });
+    }
     // A queued run whose predecessor lost its claim to another node starts now.
-    for (const jobId of touched) await this.#startQueued(this.#runs(jobId));
+    if (queued) {
+      for (let i = 0; i < n; i++) {
+        if (won[i] && decisions[i] === "queue")
+          this.#startQueued(this.#runs(firings[i]!.state.job.id));
+      }
+    }
     return results;
   }
 
@@ -274,7 +420,7 @@ export class Dispatcher {
     for (const runs of this.#byJob.values()) {
       for (const { run } of runs.queue.splice(0)) await this.#notStarted(run);
     }
-    const active = () => [...this.#byJob.values()].flatMap((r) => [...r.active.values()]);
+    const active = () => [...this.#byJob.values()].flatMap((r) => r.active);
     if (active().length === 0) {
       await this.#writer.drain();
       return this.#retention.settle();
@@ -283,11 +429,11 @@ export class Dispatcher {
     const expired = new Promise<void>((resolve) => {
       timer = clock.setTimer(resolve, graceMs);
     });
-    await Promise.race([Promise.all(active().map((a) => a.done)), expired]);
+    await Promise.race([Promise.all(active().map((a) => a.done())), expired]);
     if (timer) clock.clearTimer(timer);
     const left = active();
     for (const a of left) this.#stop(a, "the scheduler stopped");
-    await Promise.all(left.map((a) => a.done));
+    await Promise.all(left.map((a) => a.done()));
     await this.#writer.drain();
     await this.#retention.settle();
   }
@@ -301,14 +447,14 @@ export class Dispatcher {
       finishedAt: this.#deps.clock.now(),
     };
     Object.assign(run, patch);
-    await this.#writer.write(run.id, patch);
+    await this.#writer.written(run.id, patch);
     this.#deps.emit("run:skipped", { ...run });
   }
 
   #runs(jobId: string): JobRuns {
     let runs = this.#byJob.get(jobId);
     if (!runs) {
-      runs = { active: new Map(), queue: [] };
+      runs = { active: [], queue: [], busy: 0, batch: 0 };
       this.#byJob.set(jobId, runs);
     }
     return runs;
@@ -360,89 +506,97 @@ export class Dispatcher {
   }
 
   #launch(state: JobState, run: Run): void {
-    const { clock, emit } = this.#deps;
+    const deps = this.#deps;
     const job = state.job;
     const runs = this.#runs(job.id);
     // An AbortController per run costs more than the rest of a fire; only a job
     // whose runs may be replaced needs its own. The others share one.
-    const controller = job.overlap === "replace" ? new AbortController() : this.#shutdownController;
-    const active: ActiveRun = { run, controller, stopReason: null, done: Promise.resolve() };
-    runs.active.set(run.id, active);
-    active.done = (async () => {
-      let result: AttemptResult;
-      try {
-        result = await this.#deps.runner({
-          jobId: job.id,
-          runId: run.id,
-          attempt: run.attempt,
-          scheduledAt: run.scheduledAt,
-          target: job.target,
-          cwd: job.cwd,
-          env: job.env,
-          timeoutMs: job.timeoutMs,
-          outputPath: this.#deps.runsDir ? join(this.#deps.runsDir, job.id, `${run.id}.log`) : null,
-          signal: controller.signal,
-          functions: this.#deps.functions,
-          now: () => clock.now(),
-          onStart: (info) => {
-            run.pid = info.pid;
-            run.pidStartTime = info.pidStartTime;
-            run.startedAt = info.startedAt;
-            // The claim recorded the start; a process adds its pid, which crash recovery needs.
-            if (info.pid !== null) {
-              void this.#writer.write(run.id, {
-                pid: info.pid,
-                pidStartTime: info.pidStartTime,
-                startedAt: info.startedAt,
-              });
-            }
-            this.#emitRun("run:started", run);
-          },
-        });
-      } catch (error) {
-        const now = clock.now();
-        result = {
-          status: "failed",
-          exitCode: null,
-          signal: null,
-          startedAt: run.startedAt ?? now,
-          finishedAt: now,
-          outputTail: "",
-          outputBytes: 0,
-          outputTruncated: false,
-          error: (error as Error).message,
-          outputError: null,
-        };
-      }
-      const stopped = active.stopReason !== null && result.status !== "succeeded";
-      const final: Partial<Run> = {
-        status: stopped && result.status !== "timed_out" ? "killed" : result.status,
-        reason: stopped ? active.stopReason : result.error,
-        startedAt: run.startedAt ?? result.startedAt,
-        finishedAt: result.finishedAt,
-        exitCode: result.exitCode,
-        signal: result.signal,
-        outputTail: result.outputTail,
-        outputBytes: result.outputBytes,
-        outputTruncated: result.outputTruncated,
-      };
-      Object.assign(run, final);
-      await this.#writer.write(run.id, final);
-      runs.active.delete(run.id);
-      this.#emitRun("run:finished", run);
-      this.#retention.recorded(run.jobId);
-      if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
-        const at = clock.now() + retryDelay(run.attempt, job.retryBackoffMs, this.#deps.random);
-        if (this.#deps.scheduleRetry(job.id, { ...run }, at)) {
-          emit("run:retry-scheduled", { run: { ...run }, retryAt: at });
-        }
-      }
-      await this.#startQueued(runs);
-    })();
+    const own = job.overlap === "replace" ? new AbortController() : null;
+    const outputPath = deps.runsDir ? join(deps.runsDir, job.id, `${run.id}.log`) : null;
+    const active = new ActiveRun(
+      this.#hooks,
+      job,
+      run,
+      runs,
+      own ?? this.#shutdownController,
+      own?.signal ?? this.#shutdownSignal,
+      outputPath,
+      deps.functions,
+    );
+    runs.active.push(active);
+    let outcome: AttemptResult | Promise<AttemptResult>;
+    try {
+      outcome = deps.runner(active);
+    } catch (error) {
+      outcome = crashed(error, run.startedAt, deps.clock.now());
+    }
+    // A function that returned at once is recorded at once: no promise per run.
+    if (!isPromise(outcome)) this.#ended(active, outcome);
+    else {
+      outcome.then(
+        (result) => this.#ended(active, result),
+        (error) => this.#ended(active, crashed(error, run.startedAt, deps.clock.now())),
+      );
+    }
   }
 
-  async #startQueued(runs: JobRuns): Promise<void> {
-    if (this.#stopping || runs.active.size > 0) return;
+  /** An attempt started: a process adds its pid to the record, which crash recovery needs. */
+  #started(active: ActiveRun, info: StartInfo): void {
+    const run = active.run;
+    run.pid = info.pid;
+    run.pidStartTime = info.pidStartTime;
+    run.startedAt = info.startedAt;
+    // The claim recorded the start; a process adds its pid, which crash recovery needs.
+    if (info.pid !== null) {
+      this.#writer.write(run.id, {
+        pid: info.pid,
+        pidStartTime: info.pidStartTime,
+        startedAt: info.startedAt,
+      });
+    }
+    this.#emitRun("run:started", run);
+  }
+
+  /** An attempt ended: its outcome goes to the writer, and the run stays active until it is stored. */
+  #ended(active: ActiveRun, result: AttemptResult): void {
+    const run = active.run;
+    const stopped = active.stopReason !== null && result.status !== "succeeded";
+    const final: RunPatch = {
+      status: stopped && result.status !== "timed_out" ? "killed" : result.status,
+      reason: stopped ? active.stopReason : result.error,
+      startedAt: run.startedAt ?? result.startedAt,
+      finishedAt: result.finishedAt,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      outputTail: result.outputTail,
+      outputBytes: result.outputBytes,
+      outputTruncated: result.outputTruncated,
+    };
+    Object.assign(run, final);
+    this.#writer.write(run.id, final, active);
+  }
+
+  /** An outcome is stored: the run is over; tell, prune, retry, and start what waited for it. */
+  #recorded(active: ActiveRun): void {
+    const { run, runs, job } = active;
+    const list = runs.active;
+    const at = list.indexOf(active);
+    if (at === list.length - 1) list.pop();
+    else if (at >= 0) list.splice(at, 1);
+    this.#emitRun("run:finished", run);
+    this.#retention.recorded(run.jobId);
+    if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
+      const { clock, random, emit } = this.#deps;
+      const at = clock.now() + retryDelay(run.attempt, job.retryBackoffMs, random);
+      if (this.#deps.scheduleRetry(job.id, { ...run }, at)) {
+        emit("run:retry-scheduled", { run: { ...run }, retryAt: at });
+      }
+    }
+    this.#startQueued(runs);
+  }
+
+  #startQueued(runs: JobRuns): void {
+    if (this.#stopping || runs.active.length > 0) return;
     const next = runs.queue.shift();
     if (!next) return;
     const now = this.#deps.clock.now();
@@ -455,17 +609,17 @@ export class Dispatcher {
         finishedAt: now,
       };
       Object.assign(next.run, patch);
-      void this.#writer.write(next.run.id, patch);
+      this.#writer.write(next.run.id, patch);
       this.#emitRun("run:skipped", next.run);
       this.#retention.recorded(next.run.jobId);
-      return this.#startQueued(runs);
+      this.#startQueued(runs);
+      return;
     }
-    next.state = current;
     next.run.status = "running";
     next.run.startedAt = now;
     // Active from this moment: a slot due while the write is under way must see it.
     // The writer keeps order, so this write lands before the run's outcome.
-    void this.#writer.write(next.run.id, { status: "running", startedAt: now });
-    this.#launch(next.state, next.run);
+    this.#writer.write(next.run.id, { status: "running", startedAt: now });
+    this.#launch(current, next.run);
   }
 }

@@ -1,18 +1,25 @@
 import type { RunPatch, Store } from "../store/store.js";
 import { storeBackoff } from "./due.js";
 
+/** Told when its write is stored (or given up after a minute of failures). */
+export interface WriteWaiter {
+  written(): void;
+}
+
 /**
  * Batches the updates of runs: everything written in one turn of the event
  * loop goes to the store in one transaction. On SQLite a commit costs about
  * 100 µs, so a thousand runs finishing in one second would otherwise keep
- * the event loop busy for a third of it. Updates keep their order; each
- * write() resolves once its batch is stored.
+ * the event loop busy for a third of it. Updates keep their order.
+ *
+ * A write makes no promise of its own (a thousand a second add up): the
+ * caller passes an object to tell, or awaits written() where it needs one.
  */
 export class RunWriter {
   readonly #store: Store;
   readonly #onError: (error: Error) => void;
   #queue: Array<{ id: string; patch: RunPatch }> = [];
-  #waiters: Array<() => void> = [];
+  #waiters: Array<WriteWaiter | null> = [];
   #scheduled = false;
   #chain: Promise<void> = Promise.resolve();
 
@@ -21,9 +28,10 @@ export class RunWriter {
     this.#onError = onError;
   }
 
-  write(id: string, patch: RunPatch): Promise<void> {
+  /** Queues an update; `waiter.written()` is called once its batch is stored. */
+  write(id: string, patch: RunPatch, waiter: WriteWaiter | null = null): void {
     this.#queue.push({ id, patch });
-    const written = new Promise<void>((resolve) => this.#waiters.push(resolve));
+    this.#waiters.push(waiter);
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -31,7 +39,11 @@ export class RunWriter {
         this.#chain = this.#chain.then(() => this.#flush());
       });
     }
-    return written;
+  }
+
+  /** write(), resolving when the update is stored. */
+  written(id: string, patch: RunPatch): Promise<void> {
+    return new Promise((resolve) => this.write(id, patch, { written: resolve }));
   }
 
   /** Resolves when everything written so far is stored. */
@@ -64,6 +76,6 @@ export class RunWriter {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
-    for (const resolve of waiters) resolve();
+    for (const waiter of waiters) waiter?.written();
   }
 }

@@ -25,10 +25,6 @@ function newerFirst(a: Run, b: Run): number {
   return a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0;
 }
 
-/** A slot as one number within its job: attempts stay below 128 (retries are at most 100). */
-const slotNumber = (run: Pick<Run, "scheduledAt" | "attempt">) =>
-  run.scheduledAt * 128 + run.attempt;
-
 const isUnfinished = (run: Run) => run.status === "running" || run.status === "queued";
 
 export class MemoryStore implements Store {
@@ -36,8 +32,6 @@ export class MemoryStore implements Store {
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
   readonly #runs = new Map<string, Run>();
-  /** The claimed slots of each job, as slotNumber()s: no key string per claim. */
-  readonly #slots = new Map<string, Set<number>>();
   /** Runs of each job, oldest first (by slot, then attempt). */
   readonly #runsOfJob = new Map<string, Run[]>();
   readonly #triggers = new Map<string, TriggerRequest>();
@@ -100,9 +94,6 @@ export class MemoryStore implements Store {
   #claimAll(runs: Run[]): boolean[] {
     // All or nothing, like the SQLite transaction: an id that is taken
     // (stored, or twice in this batch) undoes what the batch inserted.
-    for (const run of runs) {
-      if (this.#runs.has(run.id)) throw idTaken(run.id);
-    }
     const won: boolean[] = new Array(runs.length);
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i] as Run;
@@ -110,21 +101,34 @@ export class MemoryStore implements Store {
         this.#undoClaims(runs, won, i);
         throw idTaken(run.id);
       }
-      let slots = this.#slots.get(run.jobId);
-      if (!slots) {
-        slots = new Set();
-        this.#slots.set(run.jobId, slots);
+      let list = this.#runsOfJob.get(run.jobId);
+      if (!list) {
+        list = [];
+        this.#runsOfJob.set(run.jobId, list);
       }
-      const key = slotNumber(run);
-      if (slots.has(key)) {
-        won[i] = false;
-        continue;
+      // The job's runs are its claims, in slot order: the place a new one
+      // goes is where a run of the same slot and attempt would be. Claims
+      // nearly always come in slot order, so the search starts at the end.
+      let at = list.length;
+      let taken = false;
+      while (at > 0) {
+        const before = list[at - 1] as Run;
+        if (before.scheduledAt < run.scheduledAt) break;
+        if (before.scheduledAt === run.scheduledAt) {
+          if (before.attempt < run.attempt) break;
+          if (before.attempt === run.attempt) {
+            taken = true;
+            break;
+          }
+        }
+        at--;
       }
-      slots.add(key);
+      won[i] = !taken;
+      if (taken) continue;
       const stored = copyRun(run);
       this.#runs.set(run.id, stored);
-      this.#insertIntoJob(stored);
-      won[i] = true;
+      if (at === list.length) list.push(stored);
+      else list.splice(at, 0, stored);
     }
     return won;
   }
@@ -135,23 +139,10 @@ export class MemoryStore implements Store {
       if (!won[i]) continue;
       const run = runs[i] as Run;
       this.#runs.delete(run.id);
-      this.#slots.get(run.jobId)?.delete(slotNumber(run));
       const list = this.#runsOfJob.get(run.jobId);
       const at = list?.findIndex((r) => r.id === run.id) ?? -1;
       if (list && at >= 0) list.splice(at, 1);
     }
-  }
-
-  #insertIntoJob(run: Run): void {
-    let list = this.#runsOfJob.get(run.jobId);
-    if (!list) {
-      list = [];
-      this.#runsOfJob.set(run.jobId, list);
-    }
-    // Claims nearly always come in slot order: search from the end.
-    let i = list.length;
-    while (i > 0 && newerFirst(list[i - 1] as Run, run) < 0) i--;
-    list.splice(i, 0, run);
   }
 
   async updateRun(id: string, patch: RunPatch): Promise<void> {
@@ -239,7 +230,6 @@ export class MemoryStore implements Store {
     list.forEach((run, i) => {
       if (i < cut && !isUnfinished(run)) {
         this.#runs.delete(run.id);
-        this.#slots.get(jobId)?.delete(slotNumber(run));
         removed++;
       } else {
         kept.push(run);

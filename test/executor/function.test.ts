@@ -42,8 +42,35 @@ describe("functions", () => {
     expect(ctx?.signal.aborted).toBe(false);
   });
 
-  it("a synchronous function works too", async () => {
+  it("a synchronous function works too, and its result comes at once, without a promise", async () => {
     expect((await runAttempt(withFn(() => "done"))).status).toBe("succeeded");
+    const starts: Array<number | null> = [];
+    const r = runAttempt(
+      withFn(() => "done", {
+        timeoutMs: 50,
+        onStart: (info) => starts.push(info.pid),
+      }),
+    );
+    expect(r).not.toBeInstanceOf(Promise);
+    expect(r).toMatchObject({ status: "succeeded", error: null, outputTail: "" });
+    expect(starts).toEqual([null]);
+  });
+
+  it("the timeout counts from the call, also the part the function spends before its promise", async () => {
+    const started = Date.now();
+    const r = await runAttempt(
+      withFn(
+        () => {
+          // Busy for 150 ms, then a promise that never settles.
+          while (Date.now() - started < 150) {}
+          return never();
+        },
+        { timeoutMs: 200, killGraceMs: 10 },
+      ),
+    );
+    expect(r.status).toBe("timed_out");
+    // 200 ms after the call, not 200 ms after the promise (that would be 350 ms and more).
+    expect(r.finishedAt - r.startedAt).toBeLessThan(340);
   });
 
   it("fail when they throw or reject: the message in the result, the stack in the output", async () => {

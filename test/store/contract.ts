@@ -210,6 +210,39 @@ export function storeContract(name: string, harness: StoreHarness): void {
         ]);
       });
 
+      it("claims slots that come out of order once each, and lists them in slot order", async () => {
+        const store = await open();
+        const order: Array<[number, number]> = [
+          [2, 1],
+          [0, 1],
+          [0, 3],
+          [1, 1],
+          [0, 2],
+        ];
+        const runs = order.map(([m, attempt]) =>
+          makeRun("a", T0 + m * MINUTE, { attempt, trigger: attempt > 1 ? "retry" : "schedule" }),
+        );
+        expect(await store.claimRuns(runs)).toEqual([true, true, true, true, true]);
+        const again = [...order]
+          .reverse()
+          .map(([m, attempt]) =>
+            makeRun("a", T0 + m * MINUTE, { attempt, trigger: attempt > 1 ? "retry" : "schedule" }),
+          );
+        expect(await store.claimRuns(again)).toEqual([false, false, false, false, false]);
+        expect(
+          (await store.listRuns({ jobId: "a" })).map((r) => [
+            (r.scheduledAt - T0) / MINUTE,
+            r.attempt,
+          ]),
+        ).toEqual([
+          [2, 1],
+          [1, 1],
+          [0, 3],
+          [0, 2],
+          [0, 1],
+        ]);
+      });
+
       it("claims all or nothing when one run of a batch is bad", async () => {
         const store = await open();
         const taken = makeRun("a", T0);
