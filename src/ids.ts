@@ -3,38 +3,66 @@ import { hostname } from "node:os";
 import { processStartTime } from "./executor/procfs.js";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, lower case
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /**
  * A run id: 10 characters of time (ms, base32) then 10 random: sortable by
  * creation, unique across processes and machines without coordination.
+ *
+ * Made on the path of every fire, so made in one piece: one flat string
+ * from 20 character codes (a string grown a character at a time leaves a
+ * string behind per character).
  */
 export function newRunId(now = Date.now()): string {
   // Runs come in bursts within one millisecond: their time part is shared.
   if (now !== lastTime) {
-    let time = "";
     let t = now;
-    for (let i = 0; i < 10; i++) {
-      time = ALPHABET[t % 32] + time;
+    for (let i = 9; i >= 0; i--) {
+      TIME[i] = CODES[t % 32] as number;
       t = Math.floor(t / 32);
     }
     lastTime = now;
-    lastTimeText = time;
   }
-  const time = lastTimeText;
-  // Random bytes come from a pool refilled 400 ids at a time: one
+  // Random characters come from a pool refilled 6,553 ids at a time: one
   // randomBytes call per run costs more than the rest of the id.
   if (poolAt + 10 > POOL.length) {
     randomFillSync(POOL);
+    for (let i = 0; i < POOL.length; i++) POOL[i] = CODES[(POOL[i] as number) & 31] as number;
     poolAt = 0;
   }
-  let rand = "";
-  for (let i = 0; i < 10; i++) rand += ALPHABET[(POOL[poolAt++] as number) & 31];
-  return time + rand;
+  const p = POOL;
+  const t = TIME;
+  const i = poolAt;
+  poolAt += 10;
+  return String.fromCharCode(
+    t[0] as number,
+    t[1] as number,
+    t[2] as number,
+    t[3] as number,
+    t[4] as number,
+    t[5] as number,
+    t[6] as number,
+    t[7] as number,
+    t[8] as number,
+    t[9] as number,
+    p[i] as number,
+    p[i + 1] as number,
+    p[i + 2] as number,
+    p[i + 3] as number,
+    p[i + 4] as number,
+    p[i + 5] as number,
+    p[i + 6] as number,
+    p[i + 7] as number,
+    p[i + 8] as number,
+    p[i + 9] as number,
+  );
 }
 
 let lastTime = Number.NaN;
-let lastTimeText = "";
-const POOL = Buffer.alloc(4000);
+/** The character codes of lastTime. */
+const TIME = new Uint8Array(10);
+/** Random bytes, each turned into a character code of ALPHABET. */
+const POOL = Buffer.alloc(65_536);
 let poolAt = POOL.length;
 
 let nodeId: string | undefined;

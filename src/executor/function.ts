@@ -141,9 +141,10 @@ class FunctionCall implements JobContext {
     this.#cancelTimeout?.();
     if (this.#graceTimer !== null) clearTimeout(this.#graceTimer);
     this.#stopWaiting?.();
-    const fields = { status, startedAt: this.#startedAt, error: error ?? this.#startError };
-    if (this.#sink) return finishWith(this.#sink, fields, this.#now);
-    return silentResult(fields, this.#now());
+    const why = error ?? this.#startError;
+    if (this.#sink)
+      return finishWith(this.#sink, { status, startedAt: this.#startedAt, error: why }, this.#now);
+    return silentResult(status, this.#startedAt, this.#now(), why);
   }
 
   #failed(err: unknown): AttemptResult | Promise<AttemptResult> {
@@ -180,20 +181,23 @@ class FunctionCall implements JobContext {
   }
 }
 
+/** The result of an attempt that wrote no output. */
 function silentResult(
-  fields: { status: AttemptStatus; startedAt: number; error: string | null },
+  status: AttemptStatus,
+  startedAt: number,
   finishedAt: number,
+  error: string | null,
 ): AttemptResult {
   return {
-    status: fields.status,
+    status,
     exitCode: null,
     signal: null,
-    startedAt: fields.startedAt,
+    startedAt,
     finishedAt,
     outputTail: "",
     outputBytes: 0,
     outputTruncated: false,
-    error: fields.error,
+    error,
     outputError: null,
   };
 }

@@ -49,10 +49,15 @@ class ActiveRun implements Attempt, WriteWaiter {
   readonly controller: AbortController;
   /** The controller's signal, read once (its getter checks its receiver on every read). */
   readonly signal: AbortSignal;
-  readonly outputPath: string | null;
+  /** <runsDir>/<job>/<run>.log, made when first asked for (a function that writes nothing never does). */
+  #outputPath: string | null | undefined = undefined;
+  readonly #runsDir: string | null;
   readonly functions: ReadonlyMap<string, JobFunction>;
   /** Why it was stopped, when it was (overlap "replace", shutdown). */
   stopReason: string | null = null;
+  /** Neighbours among its job's active runs (JobRuns). */
+  previous: ActiveRun | null = null;
+  next: ActiveRun | null = null;
   /** Its outcome is stored: it is no longer active. */
   #ended = false;
   #done: Promise<void> | null = null;
@@ -66,7 +71,7 @@ class ActiveRun implements Attempt, WriteWaiter {
     runs: JobRuns,
     controller: AbortController,
     signal: AbortSignal,
-    outputPath: string | null,
+    runsDir: string | null,
     functions: ReadonlyMap<string, JobFunction>,
   ) {
     this.#hooks = hooks;
@@ -75,7 +80,7 @@ class ActiveRun implements Attempt, WriteWaiter {
     this.runs = runs;
     this.controller = controller;
     this.signal = signal;
-    this.outputPath = outputPath;
+    this.#runsDir = runsDir;
     this.functions = functions;
   }
 
@@ -104,6 +109,14 @@ class ActiveRun implements Attempt, WriteWaiter {
   get timeoutMs(): number | null {
     return this.job.timeoutMs;
   }
+  get outputPath(): string | null {
+    if (this.#outputPath === undefined) {
+      this.#outputPath = this.#runsDir
+        ? join(this.#runsDir, this.job.id, `${this.run.id}.log`)
+        : null;
+    }
+    return this.#outputPath;
+  }
   get now(): () => number {
     return this.#hooks.now;
   }
@@ -129,15 +142,51 @@ class ActiveRun implements Attempt, WriteWaiter {
   }
 }
 
-interface JobRuns {
-  /** Runs going on, oldest first. */
-  active: ActiveRun[];
+/**
+ * The runs of one job. Active runs are a list linked through the runs
+ * themselves: a job usually has none or one, and an array emptied and filled
+ * again each second would get a new backing store each time.
+ */
+class JobRuns {
+  #first: ActiveRun | null = null;
+  #last: ActiveRun | null = null;
+  /** How many runs are going on. */
+  active = 0;
   /** Claimed runs waiting for the active one (overlap "queue", catch-up "all"). */
-  queue: Array<{ state: JobState; run: Run }>;
+  readonly queue: Array<{ state: JobState; run: Run }> = [];
   /** Runs ahead of the next firing in the batch being decided (see #decideClaimStart). */
-  busy: number;
+  busy = 0;
   /** The batch `busy` counts for. */
-  batch: number;
+  batch = 0;
+  /** Runs recorded since the job's history was last pruned. */
+  recorded = 0;
+
+  add(run: ActiveRun): void {
+    run.previous = this.#last;
+    run.next = null;
+    if (this.#last) this.#last.next = run;
+    else this.#first = run;
+    this.#last = run;
+    this.active++;
+  }
+
+  remove(run: ActiveRun): void {
+    if (run.previous) run.previous.next = run.next;
+    else if (this.#first === run) this.#first = run.next;
+    else return; // not in the list
+    if (run.next) run.next.previous = run.previous;
+    else this.#last = run.previous;
+    run.previous = null;
+    run.next = null;
+    this.active--;
+  }
+
+  /** The active runs, oldest first. */
+  list(): ActiveRun[] {
+    const out: ActiveRun[] = [];
+    for (let r = this.#first; r !== null; r = r.next) out.push(r);
+    return out;
+  }
 }
 
 /** Why a slot is skipped: the runs in its way, active ones and those decided before it in its batch. */
@@ -217,7 +266,7 @@ export class Dispatcher {
 
   get activeCount(): number {
     let n = 0;
-    for (const r of this.#byJob.values()) n += r.active.length;
+    for (const r of this.#byJob.values()) n += r.active;
     return n;
   }
 
@@ -262,7 +311,7 @@ export class Dispatcher {
     runs.forEach((run, i) => {
       if (!won[i]) return;
       this.#emitRun("run:missed", run);
-      this.#retention.recorded(run.jobId);
+      this.#retention.recorded(run.jobId, this.#runs(run.jobId));
     });
   }
 
@@ -300,7 +349,7 @@ export class Dispatcher {
       const jobRuns = this.#runs(job.id);
       if (jobRuns.batch !== batch) {
         jobRuns.batch = batch;
-        jobRuns.busy = jobRuns.active.length + jobRuns.queue.length;
+        jobRuns.busy = jobRuns.active + jobRuns.queue.length;
       }
       const before = jobRuns.busy;
       let decision = overlapDecision(job.overlap, before);
@@ -311,7 +360,7 @@ export class Dispatcher {
       const status: RunStatus =
         decision === "skip" ? "skipped" : decision === "queue" ? "queued" : "running";
       const reason =
-        decision === "skip" ? skipReason(job.id, jobRuns.active, runs, decisions, i) : null;
+        decision === "skip" ? skipReason(job.id, jobRuns.list(), runs, decisions, i) : null;
       decisions[i] = decision;
       runs[i] = this.newRun(job, f.slot, f.attempt, f.trigger, status, reason, now);
     }
@@ -340,7 +389,7 @@ export class Dispatcher {
       const decision = decisions[i];
       if (decision === "skip") {
         this.#emitRun("run:skipped", run);
-        this.#retention.recorded(run.jobId);
+        this.#retention.recorded(run.jobId, this.#runs(run.jobId));
       } else if (decision === "queue") {
         this.#runs(run.jobId).queue.push({ state: f.state, run });
         this.#emitRun("run:queued", run);
@@ -348,7 +397,7 @@ export class Dispatcher {
       } else {
         if (decision === "replace") {
           const reason = `replaced by the run of ${new Date(f.slot).toISOString()} (overlap "replace")`;
-          for (const a of this.#runs(run.jobId).active) this.#stop(a, reason);
+          for (const a of this.#runs(run.jobId).list()) this.#stop(a, reason);
         }
         this.#launch(f.state, run);
       }
@@ -420,7 +469,7 @@ export class Dispatcher {
     for (const runs of this.#byJob.values()) {
       for (const { run } of runs.queue.splice(0)) await this.#notStarted(run);
     }
-    const active = () => [...this.#byJob.values()].flatMap((r) => r.active);
+    const active = () => [...this.#byJob.values()].flatMap((r) => r.list());
     if (active().length === 0) {
       await this.#writer.drain();
       return this.#retention.settle();
@@ -454,7 +503,7 @@ export class Dispatcher {
   #runs(jobId: string): JobRuns {
     let runs = this.#byJob.get(jobId);
     if (!runs) {
-      runs = { active: [], queue: [], busy: 0, batch: 0 };
+      runs = new JobRuns();
       this.#byJob.set(jobId, runs);
     }
     return runs;
@@ -512,7 +561,6 @@ export class Dispatcher {
     // An AbortController per run costs more than the rest of a fire; only a job
     // whose runs may be replaced needs its own. The others share one.
     const own = job.overlap === "replace" ? new AbortController() : null;
-    const outputPath = deps.runsDir ? join(deps.runsDir, job.id, `${run.id}.log`) : null;
     const active = new ActiveRun(
       this.#hooks,
       job,
@@ -520,10 +568,10 @@ export class Dispatcher {
       runs,
       own ?? this.#shutdownController,
       own?.signal ?? this.#shutdownSignal,
-      outputPath,
+      deps.runsDir,
       deps.functions,
     );
-    runs.active.push(active);
+    runs.add(active);
     let outcome: AttemptResult | Promise<AttemptResult>;
     try {
       outcome = deps.runner(active);
@@ -579,12 +627,9 @@ export class Dispatcher {
   /** An outcome is stored: the run is over; tell, prune, retry, and start what waited for it. */
   #recorded(active: ActiveRun): void {
     const { run, runs, job } = active;
-    const list = runs.active;
-    const at = list.indexOf(active);
-    if (at === list.length - 1) list.pop();
-    else if (at >= 0) list.splice(at, 1);
+    runs.remove(active);
     this.#emitRun("run:finished", run);
-    this.#retention.recorded(run.jobId);
+    this.#retention.recorded(run.jobId, runs);
     if ((run.status === "failed" || run.status === "timed_out") && !this.#stopping) {
       const { clock, random, emit } = this.#deps;
       const at = clock.now() + retryDelay(run.attempt, job.retryBackoffMs, random);
@@ -596,7 +641,7 @@ export class Dispatcher {
   }
 
   #startQueued(runs: JobRuns): void {
-    if (this.#stopping || runs.active.length > 0) return;
+    if (this.#stopping || runs.active > 0) return;
     const next = runs.queue.shift();
     if (!next) return;
     const now = this.#deps.clock.now();
@@ -611,7 +656,7 @@ export class Dispatcher {
       Object.assign(next.run, patch);
       this.#writer.write(next.run.id, patch);
       this.#emitRun("run:skipped", next.run);
-      this.#retention.recorded(next.run.jobId);
+      this.#retention.recorded(next.run.jobId, runs);
       this.#startQueued(runs);
       return;
     }

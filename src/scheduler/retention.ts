@@ -13,7 +13,6 @@ export class Retention {
   readonly #keep: number;
   readonly #runsDir: string | null;
   readonly #onError: (error: Error) => void;
-  readonly #counts = new Map<string, number>();
   /** Prunes under way, so that shutdown can wait for them before the store closes. */
   readonly #running = new Set<Promise<unknown>>();
 
@@ -24,15 +23,16 @@ export class Retention {
     this.#onError = onError;
   }
 
-  /** Notes that `n` runs of a job were recorded; prunes when enough have piled up. */
-  recorded(jobId: string, n = 1): void {
+  /**
+   * Notes that `n` runs of a job were recorded, counting them in `counter`
+   * (one per job, kept by the caller: no lookup by job id per run); prunes
+   * when enough have piled up.
+   */
+  recorded(jobId: string, counter: { recorded: number }, n = 1): void {
     if (this.#keep === Number.POSITIVE_INFINITY) return;
-    const count = (this.#counts.get(jobId) ?? 0) + n;
-    if (count < Math.max(1, Math.ceil(this.#keep / 10))) {
-      this.#counts.set(jobId, count);
-      return;
-    }
-    this.#counts.set(jobId, 0);
+    counter.recorded += n;
+    if (counter.recorded < Math.max(1, Math.ceil(this.#keep / 10))) return;
+    counter.recorded = 0;
     const pruning = this.prune(jobId).catch(this.#onError);
     this.#running.add(pruning);
     void pruning.finally(() => this.#running.delete(pruning));

@@ -322,6 +322,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     missed: Run[],
     trigger: RunTrigger,
     slot?: number,
+    entry?: HeapEntry,
   ): void {
     const { job, schedule } = state;
     if (job.paused || schedule.kind === "reboot") return;
@@ -332,7 +333,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       if (following === null || following > now) {
         firings.push({ state, slot, attempt: 1, trigger });
         state.watermark = now;
-        if (following !== null) this.#pushSlot(state, following);
+        if (following !== null) this.#pushSlot(state, following, entry);
         return;
       }
     }
@@ -361,12 +362,18 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     if (next !== null) this.#pushSlot(state, next);
   }
 
-  #pushSlot(state: JobState, next: number): void {
+  /** Puts the job's next slot on the heap, in `reuse` (the entry just taken off it) if given. */
+  #pushSlot(state: JobState, next: number, reuse?: HeapEntry): void {
     const jitter =
       state.job.jitterMs > 0
         ? Math.floor((this.#options.random ?? Math.random)() * state.job.jitterMs)
         : 0;
-    this.#heap.push(next + jitter, { jobId: state.job.id, gen: state.gen, jitter });
+    let entry: HeapEntry;
+    if (reuse) {
+      entry = reuse;
+      entry.jitter = jitter;
+    } else entry = { jobId: state.job.id, gen: state.gen, jitter };
+    this.#heap.push(next + jitter, entry);
   }
 
   /** Puts a retry on the heap, unless the job has gone or the scheduler is stopping. */
@@ -437,7 +444,16 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         if (state.job.paused || run.attempt > state.job.retries) continue;
         firings.push({ state, slot: run.scheduledAt, attempt: run.attempt + 1, trigger: "retry" });
       } else if (state.gen === entry.gen) {
-        this.#collectDue(state, now, entry.jitter, firings, missed, "schedule", key - entry.jitter);
+        this.#collectDue(
+          state,
+          now,
+          entry.jitter,
+          firings,
+          missed,
+          "schedule",
+          key - entry.jitter,
+          entry,
+        );
       }
     }
     await this.#dispatch.recordMissed(missed);

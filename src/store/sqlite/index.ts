@@ -32,7 +32,7 @@ import {
   rowToJob,
   rowToRun,
   rowToTrigger,
-  runToRow,
+  runValues,
   type TriggerRow,
 } from "./rows.js";
 
@@ -55,6 +55,8 @@ const params = (columns: string) =>
     .join(", ");
 const UNFINISHED = "status IN ('running', 'queued')";
 const NEWEST_FIRST = "ORDER BY scheduled_at DESC, attempt DESC, job_id DESC";
+/** Positional parameters: binding by position costs less than by name, and every fire claims. */
+const CLAIM_RUN = `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${RUN_COLUMNS.replace(/\w+/g, "?")}) ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING`;
 /** Exported for the query-plan tests. */
 export const UNFINISHED_RUNS = `SELECT ${RUN_COLUMNS} FROM runs WHERE ${UNFINISHED}`;
 
@@ -64,6 +66,8 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #statements = new Map<string, Database.Statement>();
+  /** UPDATE statements of run patches, by the set of columns they write (a bit per RUN_PATCH_COLUMNS entry). */
+  readonly #patchStatements = new Map<number, Database.Statement>();
   #closed = false;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
@@ -137,21 +141,18 @@ export class SqliteStore implements Store {
   }
 
   #claimStatement(): Database.Statement {
-    return this.#sql(
-      `INSERT INTO runs (${RUN_COLUMNS}) VALUES (${params(RUN_COLUMNS)}) ` +
-        "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING",
-    );
+    return this.#sql(CLAIM_RUN);
   }
 
   async claimRun(run: Run): Promise<boolean> {
-    return this.#do(() => this.#claimStatement().run(runToRow(run)).changes === 1);
+    return this.#do(() => this.#claimStatement().run(runValues(run)).changes === 1);
   }
 
   async claimRuns(runs: Run[]): Promise<boolean[]> {
     if (runs.length === 0) return this.#do(() => []);
     return this.#immediate(() => {
       const insert = this.#claimStatement();
-      return runs.map((run) => insert.run(runToRow(run)).changes === 1);
+      return runs.map((run) => insert.run(runValues(run)).changes === 1);
     });
   }
 
@@ -171,17 +172,29 @@ export class SqliteStore implements Store {
 
   /** Writes the fields of a patch; returns 0 if there is no such run. */
   #applyRunPatch(id: string, patch: RunPatch): number {
-    const values: Record<string, unknown> = { id };
-    const set: string[] = [];
-    for (const [key, value] of Object.entries(patch)) {
-      const column = RUN_PATCH_COLUMNS[key as keyof RunPatch];
-      if (value === undefined || column === undefined) continue;
-      set.push(`${column} = @${column}`);
-      values[column] = typeof value === "boolean" ? (value ? 1 : 0) : value;
+    // Which columns the patch sets, as bits: one prepared statement per set,
+    // found without building its SQL text (each fire writes its outcome).
+    let bits = 0;
+    const values: unknown[] = [];
+    for (let i = 0; i < RUN_PATCH_COLUMNS.length; i++) {
+      const value = patch[(RUN_PATCH_COLUMNS[i] as readonly [keyof RunPatch, string])[0]];
+      if (value === undefined) continue;
+      bits |= 1 << i;
+      values.push(typeof value === "boolean" ? (value ? 1 : 0) : value);
     }
-    return set.length === 0
-      ? (this.#sql("SELECT 1 FROM runs WHERE id = ?").all(id).length as number)
-      : this.#sql(`UPDATE runs SET ${set.join(", ")} WHERE id = @id`).run(values).changes;
+    if (bits === 0) return this.#sql("SELECT 1 FROM runs WHERE id = ?").all(id).length;
+    values.push(id);
+    return this.#patchStatement(bits).run(values).changes;
+  }
+
+  #patchStatement(bits: number): Database.Statement {
+    let statement = this.#patchStatements.get(bits);
+    if (!statement) {
+      const set = RUN_PATCH_COLUMNS.filter((_, i) => bits & (1 << i)).map(([, c]) => `${c} = ?`);
+      statement = this.#db.prepare(`UPDATE runs SET ${set.join(", ")} WHERE id = ?`);
+      this.#patchStatements.set(bits, statement);
+    }
+    return statement;
   }
 
   async getRun(id: string): Promise<Run | null> {

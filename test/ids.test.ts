@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { newRunId } from "../src/ids.js";
+
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/** The time part of a run id back to epoch ms. */
+function timeOf(id: string): number {
+  let t = 0;
+  for (const c of id.slice(0, 10)) t = t * 32 + ALPHABET.indexOf(c);
+  return t;
+}
+
+describe("newRunId", () => {
+  it("is 10 characters of time and 10 random, all of the Crockford alphabet", () => {
+    const now = Date.parse("2026-11-26T19:40:00.123Z");
+    const id = newRunId(now);
+    expect(id).toMatch(/^[0-9a-hjkmnp-tv-z]{20}$/);
+    expect(timeOf(id)).toBe(now);
+  });
+
+  it("sorts by time, and never repeats across refills of its random pool", () => {
+    const ids: string[] = [];
+    const t0 = Date.parse("2026-11-26T19:40:00Z");
+    // 20,000 ids: three refills of the pool; bursts share a millisecond.
+    for (let i = 0; i < 20_000; i++) ids.push(newRunId(t0 + Math.floor(i / 7)));
+    expect(new Set(ids).size).toBe(ids.length);
+    const times = ids.map(timeOf);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect([...ids].sort()).toEqual(
+      [...ids].sort((a, b) => timeOf(a) - timeOf(b) || (a < b ? -1 : 1)),
+    );
+    // The random part uses the whole alphabet.
+    expect(new Set(ids.flatMap((id) => [...id.slice(10)])).size).toBe(32);
+  });
+});
