@@ -21,13 +21,13 @@ const EARLY_TOLERANCE_MS = 50;
 /** Calls are waited for this long after the last slot of the window. */
 const LATE_MS = 1500;
 
-export default async function lateness({ library, jobs, seconds, store }) {
+export default async function lateness({ library, jobs, seconds, store, warmupS = 0 }) {
   // node-cron and cron warn on the console at every late fire: count instead of print.
   let warnings = 0;
   console.warn = () => {
     warnings++;
   };
-  const capacity = jobs * (seconds + 8);
+  const capacity = jobs * (seconds + warmupS + 8);
   const callJob = new Int32Array(capacity);
   const callAt = new Float64Array(capacity);
   const callNow = new Float64Array(capacity);
@@ -56,8 +56,11 @@ export default async function lateness({ library, jobs, seconds, store }) {
     stop = () => contender.stop();
   }
 
-  // One whole slot to settle in, then the window [first, last].
-  const first = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+  // One whole slot to settle in, then `warmupS` seconds of slots measured
+  // apart (cold: the JIT compiles the hot path meanwhile), then the window
+  // [first, last].
+  const coldFrom = Math.ceil(Date.now() / 1000) * 1000 + 1000;
+  const first = coldFrom + warmupS * 1000;
   const last = first + (seconds - 1) * 1000;
   await sleepUntil(first - 500);
   const cpuStart = process.cpuUsage();
@@ -72,6 +75,7 @@ export default async function lateness({ library, jobs, seconds, store }) {
   const slots = seconds;
   const counts = new Uint16Array(jobs * slots);
   const late = [];
+  const cold = [];
   let early = 0;
   let reportedMismatch = 0;
   for (let i = 0; i < calls; i++) {
@@ -80,6 +84,7 @@ export default async function lateness({ library, jobs, seconds, store }) {
     const reported = callSlot[i];
     const slot = Number.isNaN(reported) ? byTime : reported;
     if (!Number.isNaN(reported) && reported !== byTime) reportedMismatch++;
+    if (slot >= coldFrom && slot < first) cold.push(wall - slot);
     if (slot < first || slot > last) continue;
     counts[callJob[i] * slots + (slot - first) / 1000]++;
     late.push(wall - slot);
@@ -98,6 +103,7 @@ export default async function lateness({ library, jobs, seconds, store }) {
     seconds,
     expected: jobs * slots,
     lateMs: Float64Array.from(late),
+    coldLateMs: Float64Array.from(cold),
     early,
     missed,
     duplicates,
