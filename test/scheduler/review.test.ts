@@ -129,6 +129,70 @@ describe("trigger requests", () => {
   });
 });
 
+describe("many slots due at once, claimed in chunks", () => {
+  async function fortyJobs(h: Harness): Promise<string[]> {
+    const ids = Array.from({ length: 40 }, (_, i) => `j${String(i).padStart(2, "0")}`);
+    for (const id of ids) await h.store.createJob(makeJob({ id, schedule: "* * * * *" }));
+    return ids;
+  }
+
+  it("a store failure after the first chunk: those runs go on, the rest run a moment later, each slot once", async () => {
+    const h = track(harness());
+    const ids = await fortyJobs(h);
+    await h.scheduler.start();
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    const sizes: number[] = [];
+    h.store.claimRuns = (runs) => {
+      sizes.push(runs.length);
+      return sizes.length === 2 ? Promise.reject(new Error("database is locked")) : claimRuns(runs);
+    };
+    await h.clock.advance(MIN);
+    // The first 16 started at once; the failed chunk and what followed it did not.
+    expect(h.runner.calls).toHaveLength(16);
+    await h.clock.advance(1000);
+    expect(sizes.slice(0, 2)).toEqual([16, 24]);
+    for (const id of ids) {
+      expect((await h.runs(id)).map((r) => [r.scheduledAt, r.status])).toEqual([
+        [T0 + MIN, "succeeded"],
+      ]);
+    }
+    expect(new Set(h.runner.calls.map((c) => c.attempt.jobId)).size).toBe(40);
+    expect(h.runner.calls).toHaveLength(40);
+  });
+
+  it("shutdown during a chunk's claim: every slot of the batch is recorded, none started after it", async () => {
+    const h = harness({ shutdownGraceMs: 1000 });
+    const ids = await fortyJobs(h);
+    await h.scheduler.start();
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    let calls = 0;
+    let stopping: Promise<void> | null = null;
+    h.store.claimRuns = async (runs) => {
+      calls++;
+      // The batch's first claim fails: it is tried again outside the scheduling pass.
+      if (calls === 1) throw new Error("database is locked");
+      const won = await claimRuns(runs);
+      if (calls === 2) {
+        // Stop while the retried batch's first chunk is being claimed, and let
+        // stop() get as far as waiting for that batch.
+        stopping = h.scheduler.stop();
+        await new Promise((r) => setImmediate(r));
+      }
+      return won;
+    };
+    await h.clock.advance(MIN);
+    await h.clock.advance(1000);
+    await stopping;
+    expect(calls).toBe(3); // the first chunk, then the rest of the batch at once
+    expect(h.runner.calls).toHaveLength(0);
+    for (const id of ids) {
+      expect((await h.runs(id)).map((r) => [r.scheduledAt, r.status, r.reason])).toEqual([
+        [T0 + MIN, "skipped", "the scheduler stopped before the run could start"],
+      ]);
+    }
+  });
+});
+
 describe("store failures while looking for changes", () => {
   it("a trigger request whose take failed once is taken at the next poll", async () => {
     const h = track(harness({ pollMs: 500 }));
