@@ -3,7 +3,7 @@ import { type ParseOptions, parseSchedule, type Schedule } from "./cron/index.js
 import { SchedulerError } from "./errors.js";
 import type { SchedulerEvents } from "./events.js";
 import { runAttempt } from "./executor/index.js";
-import { jobToInput, validateJob } from "./jobs.js";
+import { jobToInput, validateJobAndSchedule } from "./jobs.js";
 import type { Job, JobInput, Run } from "./model.js";
 import type { Clock } from "./scheduler/clock.js";
 import { systemClock } from "./scheduler/clock.js";
@@ -148,14 +148,14 @@ export class CronScheduler {
     const input: JobInput = { ...rest };
     if (run) input.function = definition.id;
     if (input.timezone === undefined && this.#timezone) input.timezone = this.#timezone;
-    const job = validateJob(input, { now: this.#clock.now(), timeoutBareUnit: null });
+    const { job, schedule } = validateJobAndSchedule(input, {
+      now: this.#clock.now(),
+      timeoutBareUnit: null,
+    });
     if (run) this.#functions.set(job.id, run);
     // Validation just parsed the schedule: the scheduler takes it from here
     // instead of parsing it again (the parse cache does not hold 100,000).
-    this.#schedules.set(
-      job.id,
-      parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id }),
-    );
+    this.#schedules.set(job.id, schedule);
     // Writes of one id go in the order they were asked for (two adds of one id
     // would otherwise both see no job and both create it).
     const previous = this.#writing.get(job.id);
