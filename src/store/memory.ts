@@ -11,7 +11,15 @@ import {
   storeClosed,
   TRIGGER_RETENTION_MS,
 } from "./query.js";
-import type { JobPatch, RunPatch, RunQuery, Store, StoreOptions, TriggerRequest } from "./store.js";
+import type {
+  JobPatch,
+  RunPatch,
+  RunQuery,
+  Store,
+  StoreOptions,
+  SyncJobStore,
+  TriggerRequest,
+} from "./store.js";
 
 // The store of one process, with the semantics of the SQLite one (the same
 // contract suite runs against both). Everything handed in or out is copied,
@@ -52,21 +60,36 @@ export class MemoryStore implements Store {
     if (this.#closed) throw storeClosed();
   }
 
+  readonly sync: SyncJobStore = {
+    createJob: (job) => {
+      this.#open();
+      if (this.#jobs.has(job.id)) throw jobExists(job.id);
+      const stored = frozenCopy(job);
+      this.#jobs.set(job.id, stored);
+      this.#version++;
+      return stored;
+    },
+    updateJob: (id, patch) => {
+      this.#open();
+      const job = this.#jobs.get(id);
+      if (!job) throw jobNotFound(id);
+      const updated = frozenCopy(patchJob(job, patch, this.#now()));
+      this.#jobs.set(id, updated);
+      this.#version++;
+      return updated;
+    },
+    getJob: (id) => {
+      this.#open();
+      return this.#jobs.get(id) ?? null;
+    },
+  };
+
   async createJob(job: Job): Promise<void> {
-    this.#open();
-    if (this.#jobs.has(job.id)) throw jobExists(job.id);
-    this.#jobs.set(job.id, frozenCopy(job));
-    this.#version++;
+    this.sync.createJob(job);
   }
 
   async updateJob(id: string, patch: JobPatch): Promise<Job> {
-    this.#open();
-    const job = this.#jobs.get(id);
-    if (!job) throw jobNotFound(id);
-    const updated = frozenCopy(patchJob(job, patch, this.#now()));
-    this.#jobs.set(id, updated);
-    this.#version++;
-    return updated;
+    return this.sync.updateJob(id, patch);
   }
 
   async removeJob(id: string): Promise<boolean> {
@@ -77,9 +100,7 @@ export class MemoryStore implements Store {
   }
 
   async getJob(id: string): Promise<Job | null> {
-    this.#open();
-    const job = this.#jobs.get(id);
-    return job ?? null;
+    return this.sync.getJob(id);
   }
 
   async listJobs(): Promise<Job[]> {
@@ -304,12 +325,6 @@ export class MemoryStore implements Store {
   }
 }
 
-/** A patch without the keys set to undefined, which mean "leave as it is". */
-/**
- * Jobs are kept deeply frozen and handed out as they are: no caller can
- * change a stored job through an object it holds, and reads cost no copy
- * (100,000 jobs would otherwise be cloned at every listJobs).
- */
 function idTaken(id: string): SchedulerError {
   return new SchedulerError("E_STORE", `run id "${id}" is already taken`, { id });
 }
@@ -339,6 +354,11 @@ function copyRun(run: Run): Run {
 
 const EMPTY_ENV: Record<string, string> = Object.freeze({});
 
+/**
+ * Jobs are kept deeply frozen and handed out as they are: no caller can
+ * change a stored job through an object it holds, and reads cost no copy
+ * (100,000 jobs would otherwise be cloned at every listJobs).
+ */
 function frozenCopy(job: Job): Job {
   const t = job.target;
   const target = Object.freeze(
@@ -371,6 +391,7 @@ function frozenCopy(job: Job): Job {
   });
 }
 
+/** A patch without the keys set to undefined, which mean "leave as it is". */
 function definedOnly<T extends object>(patch: T): Partial<T> {
   const out: Partial<T> = {};
   for (const [key, value] of Object.entries(patch)) {

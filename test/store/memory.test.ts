@@ -1,6 +1,8 @@
+import { describe, expect, it } from "vitest";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { Store } from "../../src/store/store.js";
 import { storeContract } from "./contract.js";
+import { makeJob, T0 } from "./fixtures.js";
 
 storeContract("memory", {
   open: async (options) => new MemoryStore(options),
@@ -14,4 +16,30 @@ storeContract("memory", {
         return typeof value === "function" ? value.bind(target) : value;
       },
     }) as Store,
+});
+
+describe("memory store: the synchronous job methods", () => {
+  it("write at once, with the errors of the async methods, and hand out the frozen stored job", async () => {
+    const store = new MemoryStore({ now: () => T0 + 1000 });
+    const given = makeJob("a");
+    const stored = store.sync.createJob(given);
+    expect(stored).toEqual(given);
+    expect(stored).not.toBe(given);
+    expect(Object.isFrozen(stored) && Object.isFrozen(stored.target)).toBe(true);
+    expect(store.sync.getJob("a")).toBe(stored);
+    expect(await store.getJob("a")).toBe(stored);
+    expect(() => store.sync.createJob(makeJob("a"))).toThrow(
+      expect.objectContaining({ code: "E_JOB_EXISTS" }),
+    );
+    expect(store.sync.updateJob("a", { paused: true })).toMatchObject({
+      paused: true,
+      updatedAt: T0 + 1000,
+    });
+    expect(() => store.sync.updateJob("b", { paused: true })).toThrow(
+      expect.objectContaining({ code: "E_JOB_NOT_FOUND" }),
+    );
+    expect(store.sync.getJob("b")).toBeNull();
+    await store.close();
+    expect(() => store.sync.getJob("a")).toThrow(expect.objectContaining({ code: "E_STORE" }));
+  });
 });
