@@ -1,6 +1,6 @@
 import { SchedulerError } from "../errors.js";
 import { newRunId } from "../ids.js";
-import type { Job, Run } from "../model.js";
+import type { Job, JobTarget, Run } from "../model.js";
 import {
   checkKeep,
   jobExists,
@@ -360,14 +360,6 @@ const EMPTY_ENV: Record<string, string> = Object.freeze({});
  * (100,000 jobs would otherwise be cloned at every listJobs).
  */
 function frozenCopy(job: Job): Job {
-  const t = job.target;
-  const target = Object.freeze(
-    t.type === "script"
-      ? { ...t, args: Object.freeze([...t.args]) }
-      : t.type === "command"
-        ? { ...t, argv: Object.freeze([...t.argv]) }
-        : { ...t },
-  ) as Job["target"];
   // Field by field, one shape for every job: a spread of a Job into a frozen
   // object came out at about twice the size.
   return Object.freeze({
@@ -375,9 +367,9 @@ function frozenCopy(job: Job): Job {
     schedule: job.schedule,
     timezone: job.timezone,
     timeoutMs: job.timeoutMs,
-    target,
+    target: frozenTarget(job.target),
     cwd: job.cwd,
-    env: Object.keys(job.env).length === 0 ? EMPTY_ENV : Object.freeze({ ...job.env }),
+    env: Object.keys(job.env).length === 0 ? EMPTY_ENV : Object.freeze(Object.assign({}, job.env)),
     overlap: job.overlap,
     retries: job.retries,
     retryBackoffMs: job.retryBackoffMs,
@@ -389,6 +381,28 @@ function frozenCopy(job: Job): Job {
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,
   });
+}
+
+/**
+ * Field by field, not a spread (nor a spread env): V8 gives each spread
+ * copy, and then each frozen one, a hidden class of its own, which with
+ * 100,000 jobs was 144 B per job and a good part of the time of storing one.
+ */
+function frozenTarget(t: JobTarget): JobTarget {
+  switch (t.type) {
+    case "script":
+      return Object.freeze({
+        type: t.type,
+        path: t.path,
+        args: Object.freeze([...t.args]) as string[],
+      });
+    case "command":
+      return Object.freeze({ type: t.type, argv: Object.freeze([...t.argv]) as string[] });
+    case "shell":
+      return Object.freeze({ type: t.type, command: t.command });
+    default:
+      return Object.freeze({ type: t.type, name: t.name });
+  }
 }
 
 /** A patch without the keys set to undefined, which mean "leave as it is". */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Job } from "../../src/model.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { Store } from "../../src/store/store.js";
 import { storeContract } from "./contract.js";
@@ -43,3 +44,33 @@ describe("memory store: the synchronous job methods", () => {
     expect(() => store.sync.getJob("a")).toThrow(expect.objectContaining({ code: "E_STORE" }));
   });
 });
+
+describe("memory store: stored jobs", () => {
+  it("keeps a deeply frozen copy of every kind of target", async () => {
+    const store = new MemoryStore();
+    const targets: Job["target"][] = [
+      { type: "script", path: "/opt/a.sh", args: ["x"] },
+      { type: "command", argv: ["/bin/echo", "hi"] },
+      { type: "shell", command: "echo hi | wc" },
+      { type: "function", name: "fn" },
+    ];
+    for (const [i, target] of targets.entries()) {
+      const given = makeJob(`j${i}`, { target });
+      const stored = store.sync.createJob(given);
+      expect(stored.target).toEqual(target);
+      expect(stored.target).not.toBe(target);
+      expect(Object.isFrozen(stored.target)).toBe(true);
+      const givenLists = listsOf(target);
+      listsOf(stored.target).forEach((list, k) => {
+        expect(list).not.toBe(givenLists[k]);
+        expect(Object.isFrozen(list)).toBe(true);
+      });
+      expect(Object.isFrozen(stored.env)).toBe(true);
+      expect(stored.env).toEqual(given.env);
+    }
+  });
+});
+
+function listsOf(target: Job["target"]): string[][] {
+  return target.type === "script" ? [target.args] : target.type === "command" ? [target.argv] : [];
+}
