@@ -171,8 +171,8 @@ export class CronScheduler {
     const run = definition.run;
     // Object.assign, not a spread: V8 gives a spread copy that then gets more
     // keys a hidden class of its own, so that every read of it in validation
-    // misses the inline caches (4-5 µs of an add of 100,000). Validation
-    // ignores `run`.
+    // misses the inline caches (4-5 µs of each add, adding 100,000 jobs).
+    // Validation ignores `run`.
     const input: JobInput = Object.assign({}, definition);
     if (run) input.function = definition.id;
     if (input.timezone === undefined && this.#timezone) input.timezone = this.#timezone;
