@@ -8,6 +8,7 @@ import { extname, isAbsolute, resolve } from "node:path";
 import { formatDuration, parseDuration } from "./cron/duration.js";
 import { CronError } from "./cron/errors.js";
 import { parseSchedule } from "./cron/parse.js";
+import type { Schedule } from "./cron/schedule.js";
 import { getZone, localZoneName } from "./cron/zone.js";
 import { SchedulerError } from "./errors.js";
 import {
@@ -43,6 +44,21 @@ export interface ValidateOptions {
 
 /** Validates raw input into a Job; throws SchedulerError/CronError (exit 2) on the first problem. */
 export function validateJob(input: JobInput, options: ValidateOptions): Job {
+  return build(input, options, options.now).job;
+}
+
+/** A valid job, and the schedule that validating it parsed. */
+export interface ValidatedJob {
+  job: Job;
+  schedule: Schedule;
+}
+
+/**
+ * validateJob, also handing on the parsed schedule: the library gives it to
+ * the scheduler rather than parsing every expression twice (the parse cache
+ * does not hold 100,000 distinct ones).
+ */
+export function validateJobAndSchedule(input: JobInput, options: ValidateOptions): ValidatedJob {
   return build(input, options, options.now);
 }
 
@@ -68,7 +84,7 @@ export function applyJobPatch(job: Job, patch: Partial<JobInput>, options: Valid
       `${label(options, "args")}: job "${job.id}" runs a ${job.target.type}, not a script, so it takes no script arguments`,
     );
   }
-  return build(merged, options, job.createdAt);
+  return build(merged, options, job.createdAt).job;
 }
 
 /** The input that validates back to this job: what `export` writes and `edit` starts from. */
@@ -97,16 +113,16 @@ export function jobToInput(job: Job): JobInput {
 
 const TARGET_KEYS = ["script", "command", "shell", "function"] as const;
 
-function build(input: JobInput, options: ValidateOptions, createdAt: number): Job {
+function build(input: JobInput, options: ValidateOptions, createdAt: number): ValidatedJob {
   if (input === null || typeof input !== "object") throw invalid("a job must be an object");
   const id = validateId(input.id, options);
   const timezone = validateZone(input.timezone, options);
   const schedule = validateSchedule(input.schedule, id, timezone, options);
   const base = options.cwd ?? process.cwd();
   const cwd = input.cwd == null ? null : existingDir(input.cwd, base, label(options, "cwd"));
-  return {
+  const job: Job = {
     id,
-    schedule,
+    schedule: schedule.expression,
     timezone,
     timeoutMs: validateTimeout(input.timeout, options),
     target: validateTarget(input, base, options),
@@ -125,6 +141,7 @@ function build(input: JobInput, options: ValidateOptions, createdAt: number): Jo
     createdAt,
     updatedAt: options.now,
   };
+  return { job, schedule };
 }
 
 function validateId(id: unknown, options: ValidateOptions): string {
@@ -154,7 +171,7 @@ function validateSchedule(
   id: string,
   timezone: string,
   options: ValidateOptions,
-): string {
+): Schedule {
   if (typeof text !== "string") {
     throw invalid(`${label(options, "schedule")}: a schedule must be a string`);
   }
@@ -167,7 +184,7 @@ function validateSchedule(
       { expression: schedule.expression },
     );
   }
-  return schedule.expression;
+  return schedule;
 }
 
 function validateTimeout(value: JobInput["timeout"], options: ValidateOptions): number | null {

@@ -3,14 +3,14 @@ import { type ParseOptions, parseSchedule, type Schedule } from "./cron/index.js
 import { SchedulerError } from "./errors.js";
 import type { SchedulerEvents } from "./events.js";
 import { runAttempt } from "./executor/index.js";
-import { jobToInput, validateJob } from "./jobs.js";
+import { jobToInput, validateJobAndSchedule } from "./jobs.js";
 import type { Job, JobInput, Run } from "./model.js";
 import type { Clock } from "./scheduler/clock.js";
 import { systemClock } from "./scheduler/clock.js";
 import type { JobFunction, Runner } from "./scheduler/runner.js";
 import { Scheduler } from "./scheduler/scheduler.js";
 import { openStore } from "./store/index.js";
-import type { RunQuery, Store } from "./store/store.js";
+import type { JobPatch, RunQuery, Store, SyncJobStore } from "./store/store.js";
 
 export interface CreateSchedulerOptions {
   /**
@@ -70,6 +70,28 @@ export async function createScheduler(
 
 function noop(): void {}
 
+/** #upsert on a store's synchronous job methods. */
+function upsertNow(store: SyncJobStore, given: Job, pausedGiven: boolean): Job {
+  const existing = store.getJob(given.id);
+  // The stored copy, so that `given` is garbage at once (100,000 of them,
+  // held by the promises of add() a while, are worth not keeping).
+  if (!existing) return store.createJob(given);
+  const patch = redefinition(existing, given, pausedGiven);
+  return patch ? store.updateJob(given.id, patch) : existing;
+}
+
+/**
+ * The change that redefining the stored job `existing` as `given` makes, or
+ * null if there is none (the job keeps its history and catch-up position).
+ * Unless the definition says whether the job is paused, the stored state stays.
+ */
+function redefinition(existing: Job, given: Job, pausedGiven: boolean): JobPatch | null {
+  const job = pausedGiven ? given : { ...given, paused: existing.paused };
+  if (JSON.stringify(jobToInput(existing)) === JSON.stringify(jobToInput(job))) return null;
+  const { id: _id, createdAt: _created, updatedAt: _updated, ...patch } = job;
+  return patch;
+}
+
 function sqlitePath(spec: string): string | null {
   if (spec === "memory" || /^postgres(ql)?:/i.test(spec)) return null;
   return spec.replace(/^sqlite:(\/\/(?=\/))?/i, "");
@@ -86,6 +108,8 @@ export class CronScheduler {
   #pending: Promise<unknown>[] = [];
   /** The latest add() of each id still being written. */
   readonly #writing = new Map<string, Promise<Job>>();
+  /** Set by start(): from then on a change must also reach the running scheduler. */
+  #started = false;
   /** Schedules parsed by add(), for the scheduler to reuse. */
   readonly #schedules = new Map<string, Schedule>();
 
@@ -144,27 +168,47 @@ export class CronScheduler {
    * an unchanged one keeps its history and catch-up position.
    */
   add(definition: JobDefinition): Promise<Job> {
-    const { run, ...rest } = definition;
-    const input: JobInput = { ...rest };
+    const run = definition.run;
+    // Object.assign, not a spread: V8 gives a spread copy that then gets more
+    // keys a hidden class of its own, so that every read of it in validation
+    // misses the inline caches (4-5 µs of each add, adding 100,000 jobs).
+    // Validation ignores `run`.
+    const input: JobInput = Object.assign({}, definition);
     if (run) input.function = definition.id;
     if (input.timezone === undefined && this.#timezone) input.timezone = this.#timezone;
-    const job = validateJob(input, { now: this.#clock.now(), timeoutBareUnit: null });
+    const { job, schedule } = validateJobAndSchedule(input, {
+      now: this.#clock.now(),
+      timeoutBareUnit: null,
+    });
     if (run) this.#functions.set(job.id, run);
     // Validation just parsed the schedule: the scheduler takes it from here
     // instead of parsing it again (the parse cache does not hold 100,000).
-    this.#schedules.set(
-      job.id,
-      parseSchedule(job.schedule, { timezone: job.timezone, seed: job.id }),
-    );
+    this.#schedules.set(job.id, schedule);
+    const pausedGiven = definition.paused !== undefined;
+    // Before start() there is no scheduler to tell, so a store that can write
+    // at once (memory) is written now: no promise chain per job. Writes of one
+    // id stay in order: until start() every add() to such a store comes here.
+    const sync = this.store.sync;
+    if (sync && !this.#started) {
+      try {
+        return Promise.resolve(upsertNow(sync, job, pausedGiven));
+      } catch (error) {
+        const failed = Promise.reject(error);
+        // Handled here (the caller may not await add()); start() reports it.
+        failed.catch(noop);
+        this.#pending.push(failed);
+        return failed;
+      }
+    }
     // Writes of one id go in the order they were asked for (two adds of one id
     // would otherwise both see no job and both create it).
     const previous = this.#writing.get(job.id);
     const write = previous
       ? previous.then(
-          () => this.#upsert(job, definition.paused !== undefined),
-          () => this.#upsert(job, definition.paused !== undefined),
+          () => this.#upsert(job, pausedGiven),
+          () => this.#upsert(job, pausedGiven),
         )
-      : this.#upsert(job, definition.paused !== undefined);
+      : this.#upsert(job, pausedGiven);
     this.#writing.set(job.id, write);
     // Also marks the rejection handled (the caller may not await add()); start() reports it.
     const settled = () => {
@@ -182,13 +226,12 @@ export class CronScheduler {
    */
   async #upsert(given: Job, pausedGiven: boolean): Promise<Job> {
     const existing = await this.store.getJob(given.id);
-    const job = existing && !pausedGiven ? { ...given, paused: existing.paused } : given;
-    let stored = job;
-    if (!existing) await this.store.createJob(job);
-    else if (JSON.stringify(jobToInput(existing)) !== JSON.stringify(jobToInput(job))) {
-      const { id: _id, createdAt: _created, updatedAt: _updated, ...patch } = job;
-      stored = await this.store.updateJob(job.id, patch);
-    } else stored = existing;
+    let stored = given;
+    if (!existing) await this.store.createJob(given);
+    else {
+      const patch = redefinition(existing, given, pausedGiven);
+      stored = patch ? await this.store.updateJob(given.id, patch) : existing;
+    }
     await this.#scheduler.refresh();
     return stored;
   }
@@ -287,6 +330,7 @@ export class CronScheduler {
   }
 
   async start(): Promise<void> {
+    this.#started = true;
     const pending = this.#pending;
     this.#pending = [];
     await Promise.all(pending);

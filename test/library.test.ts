@@ -2,8 +2,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CronScheduler, createScheduler, type JobContext, type Run } from "../src/index.js";
+import {
+  type CronScheduler,
+  createScheduler,
+  type Job,
+  type JobContext,
+  type Run,
+} from "../src/index.js";
 import { FakeClock } from "../src/scheduler/fake-clock.js";
+import { MemoryStore } from "../src/store/memory.js";
+import type { Store } from "../src/store/store.js";
 
 const open: CronScheduler[] = [];
 const dirs: string[] = [];
@@ -186,6 +194,94 @@ describe("createScheduler (library)", () => {
     await stopping;
   });
 });
+
+describe("add() before start() into a store that writes at once (memory)", () => {
+  const T0 = Date.parse("2026-03-02T10:00:00Z");
+  const report = { id: "report", schedule: "0 9 * * *", timezone: "UTC", command: ["/bin/true"] };
+
+  it("has the job stored when add() returns", async () => {
+    const s = await make({ pollMs: null });
+    const added = s.add({ ...report });
+    expect(s.store.sync?.getJob("report")?.schedule).toBe("0 9 * * *");
+    expect(await added).toEqual(await s.job("report"));
+  });
+
+  /** Redefines jobs the ways a program does; returns what add() and the store said. */
+  async function redefinitions(store: Store, clock: FakeClock): Promise<unknown[]> {
+    const s = await make({ store, clock, pollMs: null });
+    const seen: unknown[] = [await s.add({ ...report })];
+    await clock.advance(1000);
+    await s.pause("report");
+    await clock.advance(1000);
+    // Unchanged: the stored job as it is, still paused.
+    seen.push(await s.add({ ...report }));
+    await clock.advance(1000);
+    // Changed, without saying whether paused: still paused.
+    seen.push(await s.add({ ...report, schedule: "0 10 * * *" }));
+    seen.push(await s.add({ ...report, schedule: "0 10 * * *", paused: false }));
+    // Two adds of one id in a row: the later one wins.
+    const first = s.add({ id: "twice", schedule: "0 9 * * *", run: () => {} });
+    const second = s.add({ id: "twice", schedule: "0 11 * * *", run: () => {} });
+    seen.push(await first, await second, await s.jobs());
+    return seen;
+  }
+
+  it("redefines jobs as every other store does: upsert, pause kept, the later add wins", async () => {
+    const clock = new FakeClock(T0);
+    const fast = await redefinitions(new MemoryStore({ now: () => clock.now() }), clock);
+    const other = new FakeClock(T0);
+    const slow = await redefinitions(
+      withoutSync(new MemoryStore({ now: () => other.now() })),
+      other,
+    );
+    expect(fast).toEqual(slow);
+    const [created, unchanged, changed, resumed, , , jobs] = fast as Job[];
+    expect(created).toMatchObject({ paused: false, createdAt: T0, updatedAt: T0 });
+    expect(unchanged).toMatchObject({ paused: true, updatedAt: T0 + 1000 });
+    expect(changed).toMatchObject({ paused: true, schedule: "0 10 * * *", createdAt: T0 });
+    expect(resumed).toMatchObject({ paused: false, schedule: "0 10 * * *" });
+    expect((jobs as unknown as Job[]).map((j) => [j.id, j.schedule])).toEqual([
+      ["report", "0 10 * * *"],
+      ["twice", "0 11 * * *"],
+    ]);
+  });
+
+  it("throws bad input at once, and rejects a failed write, which start() reports", async () => {
+    for (const store of [new MemoryStore(), withoutSync(new MemoryStore())]) {
+      const s = await make({ store, pollMs: null });
+      expect(() => s.add({ ...report, schedule: "61 * * * *" })).toThrow(/minute field/);
+      await store.close();
+      const failed = s.add({ ...report });
+      await expect(failed).rejects.toMatchObject({ code: "E_STORE" });
+      await expect(s.start()).rejects.toMatchObject({ code: "E_STORE" });
+    }
+  });
+
+  it("after start(), tells the running scheduler of a job it adds", async () => {
+    const clock = new FakeClock(T0);
+    const s = await make({ clock, pollMs: null });
+    await s.start();
+    const finished: Run[] = [];
+    s.on("run:finished", (run) => finished.push(run));
+    await s.add({ id: "tick", schedule: "* * * * * *", timezone: "UTC", run: () => {} });
+    await clock.advance(3000);
+    expect(finished.map((r) => r.jobId)).toContain("tick");
+    const stopping = s.stop();
+    await clock.advance(1000);
+    await stopping;
+  });
+});
+
+/** A store without its synchronous job methods: add() goes the way of SQLite and PostgreSQL. */
+function withoutSync(store: Store): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key === "sync") return undefined;
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
 
 function isSummer(d: Date): boolean {
   return new Intl.DateTimeFormat("en", { timeZone: "Europe/Berlin", timeZoneName: "short" })

@@ -1,6 +1,9 @@
+import { describe, expect, it } from "vitest";
+import type { Job } from "../../src/model.js";
 import { MemoryStore } from "../../src/store/memory.js";
 import type { Store } from "../../src/store/store.js";
 import { storeContract } from "./contract.js";
+import { makeJob, T0 } from "./fixtures.js";
 
 storeContract("memory", {
   open: async (options) => new MemoryStore(options),
@@ -15,3 +18,59 @@ storeContract("memory", {
       },
     }) as Store,
 });
+
+describe("memory store: the synchronous job methods", () => {
+  it("write at once, with the errors of the async methods, and hand out the frozen stored job", async () => {
+    const store = new MemoryStore({ now: () => T0 + 1000 });
+    const given = makeJob("a");
+    const stored = store.sync.createJob(given);
+    expect(stored).toEqual(given);
+    expect(stored).not.toBe(given);
+    expect(Object.isFrozen(stored) && Object.isFrozen(stored.target)).toBe(true);
+    expect(store.sync.getJob("a")).toBe(stored);
+    expect(await store.getJob("a")).toBe(stored);
+    expect(() => store.sync.createJob(makeJob("a"))).toThrow(
+      expect.objectContaining({ code: "E_JOB_EXISTS" }),
+    );
+    expect(store.sync.updateJob("a", { paused: true })).toMatchObject({
+      paused: true,
+      updatedAt: T0 + 1000,
+    });
+    expect(() => store.sync.updateJob("b", { paused: true })).toThrow(
+      expect.objectContaining({ code: "E_JOB_NOT_FOUND" }),
+    );
+    expect(store.sync.getJob("b")).toBeNull();
+    await store.close();
+    expect(() => store.sync.getJob("a")).toThrow(expect.objectContaining({ code: "E_STORE" }));
+  });
+});
+
+describe("memory store: stored jobs", () => {
+  it("keeps a deeply frozen copy of every kind of target", async () => {
+    const store = new MemoryStore();
+    const targets: Job["target"][] = [
+      { type: "script", path: "/opt/a.sh", args: ["x"] },
+      { type: "command", argv: ["/bin/echo", "hi"] },
+      { type: "shell", command: "echo hi | wc" },
+      { type: "function", name: "fn" },
+    ];
+    for (const [i, target] of targets.entries()) {
+      const given = makeJob(`j${i}`, { target });
+      const stored = store.sync.createJob(given);
+      expect(stored.target).toEqual(target);
+      expect(stored.target).not.toBe(target);
+      expect(Object.isFrozen(stored.target)).toBe(true);
+      const givenLists = listsOf(target);
+      listsOf(stored.target).forEach((list, k) => {
+        expect(list).not.toBe(givenLists[k]);
+        expect(Object.isFrozen(list)).toBe(true);
+      });
+      expect(Object.isFrozen(stored.env)).toBe(true);
+      expect(stored.env).toEqual(given.env);
+    }
+  });
+});
+
+function listsOf(target: Job["target"]): string[][] {
+  return target.type === "script" ? [target.args] : target.type === "command" ? [target.argv] : [];
+}
