@@ -364,11 +364,12 @@ export class Dispatcher {
       decisions[i] = decision;
       runs[i] = this.newRun(job, f.slot, f.attempt, f.trigger, status, reason, now);
     }
-    // Claimed and started in chunks growing from 16 to 256: the first runs of
-    // a thousand due at once start after 16 claims, not after a thousand (a
-    // SQLite claim costs about 6 µs). One transaction per chunk.
+    // Claimed and started in chunks of 16, 64, 256 …: the first runs of a
+    // thousand due at once start after 16 claims, not after a thousand (a
+    // SQLite claim costs about 6 µs). One transaction per chunk, so few
+    // chunks: each commit writes the pages of the runs' indexes again.
     const results: Array<Run | null> = new Array(n).fill(null);
-    for (let from = 0, size = 16; from < n; from += size, size = Math.min(size * 2, 256)) {
+    for (let from = 0, size = 16; from < n; from += size, size *= 4) {
       const to = Math.min(n, from + size);
       const won = await this.#claim(from === 0 && to === n ? runs : runs.slice(from, to));
       if (won === null) {
