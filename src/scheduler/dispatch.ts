@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { SchedulerEvents } from "../events.js";
 import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
-import type { RunPatch, Store, TriggerRequest } from "../store/store.js";
+import type { Store, TriggerRequest } from "../store/store.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { type OverlapDecision, overlapDecision, retryDelay, storeBackoff } from "./due.js";
 import { Retention } from "./retention.js";
@@ -639,19 +639,18 @@ export class Dispatcher {
   #ended(active: ActiveRun, result: AttemptResult): void {
     const run = active.run;
     const stopped = active.stopReason !== null && result.status !== "succeeded";
-    const final: RunPatch = {
-      status: stopped && result.status !== "timed_out" ? "killed" : result.status,
-      reason: stopped ? active.stopReason : result.error,
-      startedAt: run.startedAt ?? result.startedAt,
-      finishedAt: result.finishedAt,
-      exitCode: result.exitCode,
-      signal: result.signal,
-      outputTail: result.outputTail,
-      outputBytes: result.outputBytes,
-      outputTruncated: result.outputTruncated,
-    };
-    Object.assign(run, final);
-    this.#writer.write(run.id, final, active);
+    run.status = stopped && result.status !== "timed_out" ? "killed" : result.status;
+    run.reason = stopped ? active.stopReason : result.error;
+    run.startedAt = run.startedAt ?? result.startedAt;
+    run.finishedAt = result.finishedAt;
+    run.exitCode = result.exitCode;
+    run.signal = result.signal;
+    run.outputTail = result.outputTail;
+    run.outputBytes = result.outputBytes;
+    run.outputTruncated = result.outputTruncated;
+    // The run is its own patch (every field a patch may set, as they now
+    // are): no copy per fire. Nothing changes it after this.
+    this.#writer.write(run.id, run, active);
   }
 
   /** An outcome is stored: the run is over; tell, prune, retry, and start what waited for it. */

@@ -33,6 +33,21 @@ function newerFirst(a: Run, b: Run): number {
   return a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0;
 }
 
+/** The fields of a run that updateRuns sets (the compiler checks the list is whole). */
+const PATCH_KEYS = Object.keys({
+  status: true,
+  reason: true,
+  startedAt: true,
+  finishedAt: true,
+  exitCode: true,
+  signal: true,
+  pid: true,
+  pidStartTime: true,
+  outputTail: true,
+  outputBytes: true,
+  outputTruncated: true,
+} satisfies Record<keyof RunPatch, true>) as Array<keyof RunPatch>;
+
 const isUnfinished = (run: Run) => run.status === "running" || run.status === "queued";
 
 export class MemoryStore implements Store {
@@ -179,8 +194,9 @@ export class MemoryStore implements Store {
     for (const { id, patch } of updates) {
       const run = this.#runs.get(id) as Record<string, unknown> | undefined;
       if (!run) continue;
-      for (const key in patch) {
-        const value = (patch as Record<string, unknown>)[key];
+      // Only the fields a patch may set, whatever else the object holds.
+      for (const key of PATCH_KEYS) {
+        const value = patch[key];
         if (value !== undefined) run[key] = value;
       }
       applied++;
