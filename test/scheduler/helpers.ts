@@ -29,7 +29,8 @@ export function makeJob(partial: Partial<Job> & { id: string; schedule: string }
   };
 }
 
-type Outcome = "succeed" | "fail" | "hang";
+/** "now": succeeds with its result returned at once, no promise; "throw": the runner throws. */
+type Outcome = "succeed" | "fail" | "hang" | "now" | "throw";
 
 /**
  * A runner the test controls: each attempt succeeds at once, fails at once,
@@ -63,6 +64,8 @@ export class TestRunner {
       outputError: null,
     });
     const outcome = this.outcome(a);
+    if (outcome === "now") return result("succeeded");
+    if (outcome === "throw") throw new Error("the runner broke");
     if (outcome === "succeed") return Promise.resolve(result("succeeded"));
     if (outcome === "fail") return Promise.resolve(result("failed"));
     return new Promise((resolve) => {

@@ -129,6 +129,46 @@ describe("trigger requests", () => {
   });
 });
 
+describe("attempts that end before the runner returns", () => {
+  it("a result without a promise is recorded, told after it is stored, and frees the job for its queue", async () => {
+    const h = track(harness());
+    h.runner.outcome = () => "now";
+    // Defined three minutes before the scheduler starts: catch-up "all" runs
+    // the three slots since, one after another.
+    await h.store.createJob(
+      makeJob({ id: "a", schedule: "* * * * *", catchUp: "all" }, T0 - 3 * MIN),
+    );
+    const seen: Array<Promise<string | undefined>> = [];
+    h.scheduler.on("run:finished", (run) =>
+      seen.push(h.store.getRun(run.id).then((r) => r?.status)),
+    );
+    await h.scheduler.start();
+    await h.clock.advance(1000);
+    expect(h.runner.slots("a")).toEqual([iso(T0 - 2 * MIN), iso(T0 - MIN), iso(T0)]);
+    expect(await Promise.all(seen)).toEqual(["succeeded", "succeeded", "succeeded"]);
+    expect((await h.runs("a")).map((r) => r.status)).toEqual([
+      "succeeded",
+      "succeeded",
+      "succeeded",
+    ]);
+  });
+
+  it("a runner that throws fails the run with its message, and the retry follows", async () => {
+    const h = track(harness());
+    let calls = 0;
+    h.runner.outcome = () => (++calls === 1 ? "throw" : "now");
+    await h.store.createJob(
+      makeJob({ id: "a", schedule: "0 * * * *", retries: 1, retryBackoffMs: 10_000 }),
+    );
+    await h.scheduler.start();
+    await h.clock.advanceTo(T0 + 60 * MIN + 20_000);
+    expect((await h.runs("a")).map((r) => [r.attempt, r.status, r.reason])).toEqual([
+      [1, "failed", "the runner broke"],
+      [2, "succeeded", null],
+    ]);
+  });
+});
+
 describe("many slots due at once, claimed in chunks", () => {
   async function fortyJobs(h: Harness): Promise<string[]> {
     const ids = Array.from({ length: 40 }, (_, i) => `j${String(i).padStart(2, "0")}`);
