@@ -54,6 +54,18 @@ export function newRunId(now = Date.now()): string {
   );
 }
 
+/** When a run id from newRunId() was made (epoch ms), or null for an id of another form. */
+export function runIdTime(id: string): number | null {
+  if (id.length !== 20) return null;
+  let t = 0;
+  for (let i = 0; i < 10; i++) {
+    const digit = ALPHABET.indexOf(id[i] as string);
+    if (digit < 0) return null;
+    t = t * 32 + digit;
+  }
+  return t;
+}
+
 let lastTime = Number.NaN;
 /** The character codes of lastTime. */
 const TIME = new Uint8Array(10);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newRunId } from "../src/ids.js";
+import { newRunId, runIdTime } from "../src/ids.js";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -31,5 +31,12 @@ describe("newRunId", () => {
     );
     // The random part uses the whole alphabet.
     expect(new Set(ids.flatMap((id) => [...id.slice(10)])).size).toBe(32);
+  });
+
+  it("tells when an id was made, and nothing for an id of another form", () => {
+    const now = Date.parse("2026-11-26T21:00:00.456Z");
+    expect(runIdTime(newRunId(now))).toBe(now);
+    expect(runIdTime("dead")).toBeNull();
+    expect(runIdTime("ABCDEFGHIJKLMNOPQRST")).toBeNull();
   });
 });

@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { processStartTime } from "../../src/executor/procfs.js";
+import { newRunId, thisNode } from "../../src/ids.js";
+import type { Run } from "../../src/model.js";
 import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
 const MIN = 60_000;
@@ -562,5 +564,52 @@ describe("lifecycle", () => {
     expect((await h.store.getRun("dead"))?.status).toBe("abandoned");
     expect((await h.store.getRun("alive"))?.status).toBe("running");
     await h.scheduler.stop();
+  });
+
+  it("a scheduler with a name of its own closes the runs an earlier life of it left, and no others", async () => {
+    const h = harness(); // its node is "test-node", kept across restarts
+    await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    const run = (id: string, node: string): Run => ({
+      id,
+      jobId: "a",
+      scheduledAt: T0 - 60_000,
+      attempt: 1,
+      trigger: "schedule",
+      status: "running",
+      reason: null,
+      startedAt: T0 - 60_000,
+      finishedAt: null,
+      exitCode: null,
+      signal: null,
+      pid: null,
+      pidStartTime: null,
+      node,
+      outputTail: null,
+      outputBytes: 0,
+      outputTruncated: false,
+    });
+    const earlier = run(newRunId(T0 - 60_000), "test-node");
+    // Made at this start: another scheduler with the same name, alive.
+    const now = run(newRunId(T0), "test-node");
+    await h.store.claimRuns([earlier, { ...now, scheduledAt: T0 - 30_000 }]);
+    const abandoned: string[] = [];
+    h.scheduler.on("run:abandoned", (r) => abandoned.push(r.id));
+    await h.scheduler.start();
+    expect(abandoned).toEqual([earlier.id]);
+    expect((await h.store.getRun(earlier.id))?.reason).toBe(
+      "the scheduler running it (test-node) stopped without finishing it",
+    );
+    expect((await h.store.getRun(now.id))?.status).toBe("running");
+    await h.scheduler.stop();
+
+    // The default name is this process's, shared by every scheduler in it:
+    // another one's runs, however old, are never closed.
+    const other = harness({ node: thisNode() });
+    await other.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
+    const shared = run(newRunId(T0 - 60_000), thisNode());
+    await other.store.claimRun(shared);
+    await other.scheduler.start();
+    expect((await other.store.getRun(shared.id))?.status).toBe("running");
+    await other.scheduler.stop();
   });
 });
