@@ -12,7 +12,7 @@
 import { inspect } from "node:util";
 import { isAborted, whenAborted } from "./abort.js";
 import { OutputSink } from "./output.js";
-import { finishWith, notStarted } from "./result.js";
+import { finishWith, isThenable, notStarted, silentResult } from "./result.js";
 import { after } from "./timers.js";
 import {
   type Attempt,
@@ -95,7 +95,7 @@ class FunctionCall implements JobContext {
     } catch (err) {
       return this.#failed(err);
     }
-    if (value === null || typeof (value as PromiseLike<unknown>)?.then !== "function") {
+    if (!isThenable(value)) {
       return this.#finish("succeeded", null);
     }
     return new Promise((resolve) => {
@@ -179,25 +179,4 @@ class FunctionCall implements JobContext {
       );
     }, grace);
   }
-}
-
-/** The result of an attempt that wrote no output. */
-function silentResult(
-  status: AttemptStatus,
-  startedAt: number,
-  finishedAt: number,
-  error: string | null,
-): AttemptResult {
-  return {
-    status,
-    exitCode: null,
-    signal: null,
-    startedAt,
-    finishedAt,
-    outputTail: "",
-    outputBytes: 0,
-    outputTruncated: false,
-    error,
-    outputError: null,
-  };
 }

@@ -29,18 +29,36 @@ export async function finishWith(
   };
 }
 
-/** An attempt stopped before it began: nothing ran, no output file. */
-export function notStarted(status: AttemptStatus, error: string, now: number): AttemptResult {
+/** The result of an attempt that wrote no output. */
+export function silentResult(
+  status: AttemptStatus,
+  startedAt: number,
+  finishedAt: number,
+  error: string | null,
+): AttemptResult {
   return {
     status,
     exitCode: null,
     signal: null,
-    startedAt: now,
-    finishedAt: now,
+    startedAt,
+    finishedAt,
     outputTail: "",
     outputBytes: 0,
     outputTruncated: false,
     error,
     outputError: null,
   };
+}
+
+/** An attempt stopped before it began: nothing ran, no output file. */
+export function notStarted(status: AttemptStatus, error: string, now: number): AttemptResult {
+  return silentResult(status, now, now, error);
+}
+
+/**
+ * Whether a value is a promise or another thenable: a function's return
+ * value, or a runner's outcome (which may also come without a promise).
+ */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === "function";
 }

@@ -1,6 +1,7 @@
 import { setMaxListeners } from "node:events";
 import { join } from "node:path";
 import type { SchedulerEvents } from "../events.js";
+import { isThenable, silentResult } from "../executor/result.js";
 import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import type { Store, TriggerRequest } from "../store/store.js";
@@ -207,22 +208,8 @@ function skipReason(
 
 /** The result of a runner that threw or rejected: the run failed. */
 function crashed(error: unknown, startedAt: number | null, now: number): AttemptResult {
-  return {
-    status: "failed",
-    exitCode: null,
-    signal: null,
-    startedAt: startedAt ?? now,
-    finishedAt: now,
-    outputTail: "",
-    outputBytes: 0,
-    outputTruncated: false,
-    error: error instanceof Error ? error.message : String(error),
-    outputError: null,
-  };
-}
-
-function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as Promise<T>)?.then === "function";
+  const why = error instanceof Error ? error.message : String(error);
+  return silentResult("failed", startedAt ?? now, now, why);
 }
 
 /**
@@ -609,7 +596,7 @@ export class Dispatcher {
       outcome = crashed(error, run.startedAt, deps.clock.now());
     }
     // A function that returned at once is recorded at once: no promise per run.
-    if (!isPromise(outcome)) this.#ended(active, outcome);
+    if (!isThenable(outcome)) this.#ended(active, outcome);
     else {
       outcome.then(
         (result) => this.#ended(active, result),
@@ -624,7 +611,7 @@ export class Dispatcher {
     run.pid = info.pid;
     run.pidStartTime = info.pidStartTime;
     run.startedAt = info.startedAt;
-    // The claim recorded the start; a process adds its pid, which crash recovery needs.
+    // The claim recorded the start already; only a pid is news.
     if (info.pid !== null) {
       this.#writer.write(run.id, {
         pid: info.pid,
