@@ -11,14 +11,15 @@ import {
   storeClosed,
   TRIGGER_RETENTION_MS,
 } from "./query.js";
-import type {
-  JobPatch,
-  RunPatch,
-  RunQuery,
-  Store,
-  StoreOptions,
-  SyncJobStore,
-  TriggerRequest,
+import {
+  type JobPatch,
+  RUN_PATCH_KEYS,
+  type RunPatch,
+  type RunQuery,
+  type Store,
+  type StoreOptions,
+  type SyncJobStore,
+  type TriggerRequest,
 } from "./store.js";
 
 // The store of one process, with the semantics of the SQLite one (the same
@@ -32,21 +33,6 @@ function newerFirst(a: Run, b: Run): number {
   if (a.attempt !== b.attempt) return b.attempt - a.attempt;
   return a.jobId < b.jobId ? 1 : a.jobId > b.jobId ? -1 : 0;
 }
-
-/** The fields of a run that updateRuns sets (the compiler checks the list is whole). */
-const PATCH_KEYS = Object.keys({
-  status: true,
-  reason: true,
-  startedAt: true,
-  finishedAt: true,
-  exitCode: true,
-  signal: true,
-  pid: true,
-  pidStartTime: true,
-  outputTail: true,
-  outputBytes: true,
-  outputTruncated: true,
-} satisfies Record<keyof RunPatch, true>) as Array<keyof RunPatch>;
 
 const isUnfinished = (run: Run) => run.status === "running" || run.status === "queued";
 
@@ -195,7 +181,7 @@ export class MemoryStore implements Store {
       const run = this.#runs.get(id) as Record<string, unknown> | undefined;
       if (!run) continue;
       // Only the fields a patch may set, whatever else the object holds.
-      for (const key of PATCH_KEYS) {
+      for (const key of RUN_PATCH_KEYS) {
         const value = patch[key];
         if (value !== undefined) run[key] = value;
       }

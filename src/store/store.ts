@@ -24,6 +24,21 @@ export type RunPatch = Partial<
   >
 >;
 
+/** The fields a RunPatch may set, in a fixed order (the compiler checks the list is whole). */
+export const RUN_PATCH_KEYS = Object.keys({
+  status: true,
+  reason: true,
+  startedAt: true,
+  finishedAt: true,
+  exitCode: true,
+  signal: true,
+  pid: true,
+  pidStartTime: true,
+  outputTail: true,
+  outputBytes: true,
+  outputTruncated: true,
+} satisfies Record<keyof RunPatch, true>) as ReadonlyArray<keyof RunPatch>;
+
 /**
  * Runs come newest first: by slot (scheduledAt), then attempt, then job id,
  * all descending — a total order, so paging with `beforeId` neither skips

@@ -14,20 +14,21 @@ import {
   storeClosed,
   TRIGGER_RETENTION_MS,
 } from "../query.js";
-import type {
-  JobPatch,
-  RunPatch,
-  RunQuery,
-  Store,
-  StoreOptions,
-  TriggerRequest,
+import {
+  type JobPatch,
+  RUN_PATCH_KEYS,
+  type RunPatch,
+  type RunQuery,
+  type Store,
+  type StoreOptions,
+  type TriggerRequest,
 } from "../store.js";
 import { type OpenOptions, openDatabase, storeError } from "./open.js";
 import {
   type JobRow,
   jobToRow,
   RUN_COLUMNS,
-  RUN_PATCH_COLUMNS,
+  RUN_PATCH_COLUMN,
   type RunRow,
   rowToJob,
   rowToRun,
@@ -66,7 +67,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #now: () => number;
   readonly #statements = new Map<string, Database.Statement>();
-  /** UPDATE statements of run patches, by the set of columns they write (a bit per RUN_PATCH_COLUMNS entry). */
+  /** UPDATE statements of run patches, by the set of columns they write (a bit per RUN_PATCH_KEYS entry). */
   readonly #patchStatements = new Map<number, Database.Statement>();
   #closed = false;
 
@@ -176,8 +177,8 @@ export class SqliteStore implements Store {
     // found without building its SQL text (each fire writes its outcome).
     let bits = 0;
     const values: unknown[] = [];
-    for (let i = 0; i < RUN_PATCH_COLUMNS.length; i++) {
-      const value = patch[(RUN_PATCH_COLUMNS[i] as readonly [keyof RunPatch, string])[0]];
+    for (let i = 0; i < RUN_PATCH_KEYS.length; i++) {
+      const value = patch[RUN_PATCH_KEYS[i] as keyof RunPatch];
       if (value === undefined) continue;
       bits |= 1 << i;
       values.push(typeof value === "boolean" ? (value ? 1 : 0) : value);
@@ -190,7 +191,9 @@ export class SqliteStore implements Store {
   #patchStatement(bits: number): Database.Statement {
     let statement = this.#patchStatements.get(bits);
     if (!statement) {
-      const set = RUN_PATCH_COLUMNS.filter((_, i) => bits & (1 << i)).map(([, c]) => `${c} = ?`);
+      const set = RUN_PATCH_KEYS.filter((_, i) => bits & (1 << i)).map(
+        (key) => `${RUN_PATCH_COLUMN[key]} = ?`,
+      );
       statement = this.#db.prepare(`UPDATE runs SET ${set.join(", ")} WHERE id = ?`);
       this.#patchStatements.set(bits, statement);
     }

@@ -141,20 +141,20 @@ export function rowToRun(row: RunRow): Run {
   };
 }
 
-/** The columns a RunPatch may set, by patch key, in a fixed order (see patchStatement). */
-export const RUN_PATCH_COLUMNS: ReadonlyArray<readonly [keyof RunPatch, string]> = [
-  ["status", "status"],
-  ["reason", "reason"],
-  ["startedAt", "started_at"],
-  ["finishedAt", "finished_at"],
-  ["exitCode", "exit_code"],
-  ["signal", "signal"],
-  ["pid", "pid"],
-  ["pidStartTime", "pid_start_time"],
-  ["outputTail", "output_tail"],
-  ["outputBytes", "output_bytes"],
-  ["outputTruncated", "output_truncated"],
-];
+/** The column of each field a RunPatch may set. */
+export const RUN_PATCH_COLUMN: Readonly<Record<keyof RunPatch, string>> = {
+  status: "status",
+  reason: "reason",
+  startedAt: "started_at",
+  finishedAt: "finished_at",
+  exitCode: "exit_code",
+  signal: "signal",
+  pid: "pid",
+  pidStartTime: "pid_start_time",
+  outputTail: "output_tail",
+  outputBytes: "output_bytes",
+  outputTruncated: "output_truncated",
+};
 
 export interface TriggerRow {
   id: string;
