@@ -423,48 +423,51 @@ function addPlainItem(spec: FieldSpec, item: string, words: number[], offset: nu
     hi = top;
     i = 1;
   } else {
-    lo = 0;
-    const start = i;
-    for (
-      let c = item.charCodeAt(i);
-      c >= ZERO && c <= NINE && i - start < 6;
-      c = item.charCodeAt(++i)
-    ) {
-      lo = lo * 10 + (c - ZERO);
-    }
-    if (i === start || lo < spec.min || lo > spec.max) return false;
+    i = digitsEnd(item, 0);
+    if (i === 0) return false;
+    lo = digitsValue(item, 0, i);
+    if (lo < spec.min || lo > spec.max) return false;
     hi = lo;
     if (i < len && item.charCodeAt(i) === DASH) {
-      const from = ++i;
-      hi = 0;
-      for (
-        let c = item.charCodeAt(i);
-        c >= ZERO && c <= NINE && i - from < 6;
-        c = item.charCodeAt(++i)
-      ) {
-        hi = hi * 10 + (c - ZERO);
-      }
-      if (i === from || hi < lo || hi > spec.max) return false;
+      const from = i + 1;
+      i = digitsEnd(item, from);
+      if (i === from) return false;
+      hi = digitsValue(item, from, i);
+      if (hi < lo || hi > spec.max) return false;
     }
   }
   let step = 1;
   if (i < len) {
     if (item.charCodeAt(i) !== SLASH) return false;
-    const from = ++i;
-    step = 0;
-    for (
-      let c = item.charCodeAt(i);
-      c >= ZERO && c <= NINE && i - from < 6;
-      c = item.charCodeAt(++i)
-    ) {
-      step = step * 10 + (c - ZERO);
-    }
-    if (i !== len || i === from || step < 1 || step > top - spec.min + 1) return false;
+    const from = i + 1;
+    i = digitsEnd(item, from);
+    if (i !== len || i === from) return false;
+    step = digitsValue(item, from, i);
+    if (step < 1 || step > top - spec.min + 1) return false;
     // "n/step" runs to the end of the field (as in #item).
     if (!star && item.indexOf("-") < 0) hi = Math.max(top, lo);
   }
   addRange(words, lo - offset, hi - offset, step);
   return true;
+}
+
+/** Where the run of digits at `from` ends; at most 6 of them are read. */
+function digitsEnd(item: string, from: number): number {
+  let i = from;
+  // Past the end charCodeAt is NaN, which is no digit either.
+  for (
+    let c = item.charCodeAt(i);
+    c >= ZERO && c <= NINE && i - from < 6;
+    c = item.charCodeAt(++i)
+  );
+  return i;
+}
+
+/** The number the digits item[from, to) spell. */
+function digitsValue(item: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) n = n * 10 + (item.charCodeAt(i) - ZERO);
+  return n;
 }
 
 const STAR = 42;
