@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -12,24 +10,17 @@ import {
 import { FakeClock } from "../src/scheduler/fake-clock.js";
 import { MemoryStore } from "../src/store/memory.js";
 import type { Store } from "../src/store/store.js";
+import { tempDir } from "./tmp.js";
 
 const open: CronScheduler[] = [];
-const dirs: string[] = [];
 afterEach(async () => {
   for (const s of open.splice(0)) await s.stop();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 async function make(options: Parameters<typeof createScheduler>[0] = {}): Promise<CronScheduler> {
   const s = await createScheduler({ shutdownGraceMs: 1000, ...options });
   open.push(s);
   return s;
-}
-
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), "cs-lib-"));
-  dirs.push(d);
-  return d;
 }
 
 describe("createScheduler (library)", () => {

@@ -1,24 +1,15 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { acquireLock } from "../../src/daemon/lock.js";
+import { tempDir } from "../tmp.js";
 
 // The pid file is the lock that keeps a second scheduler off a home. Real
 // processes race for it (the built module, as the daemon uses it).
 
 const LOCK = resolve("dist/daemon/lock.js");
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function home(): string {
-  const d = mkdtempSync(join(tmpdir(), "cs-lock-"));
-  dirs.push(d);
-  return d;
-}
+const home = tempDir;
 
 /** A process that tries to take the lock, says what happened, and holds it a while. */
 function contender(path: string): Promise<string> {

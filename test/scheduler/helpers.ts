@@ -130,3 +130,19 @@ export function harness(
 }
 
 export const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+type StoreCall = "claimRuns" | "updateRuns" | "takeTriggers" | "completeTrigger";
+
+/** Makes the store's `method` reject its next `times` calls with `message`, as a busy or broken database would. */
+export function failNext(
+  store: MemoryStore,
+  method: StoreCall,
+  times = 1,
+  message = "database is locked",
+): void {
+  const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+  let left = times;
+  (store as unknown as Record<StoreCall, (...args: unknown[]) => Promise<unknown>>)[method] = (
+    ...args
+  ) => (left-- > 0 ? Promise.reject(new Error(message)) : original(...args));
+}

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
+import { failNext, type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
 // Regression tests from an adversarial review of the scheduler: each one
 // failed before the fix it names in its commit.
@@ -117,10 +117,7 @@ describe("trigger requests", () => {
     const h = track(harness({ pollMs: 500 }));
     await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
     await h.scheduler.start();
-    const claimRuns = h.store.claimRuns.bind(h.store);
-    let failures = 1;
-    h.store.claimRuns = (runs) =>
-      failures-- > 0 ? Promise.reject(new Error("database is locked")) : claimRuns(runs);
+    failNext(h.store, "claimRuns");
     const request = await h.store.requestTrigger("a");
     await h.clock.advance(2000);
     const runs = await h.runs("a");
@@ -238,10 +235,7 @@ describe("store failures while looking for changes", () => {
     const h = track(harness({ pollMs: 500 }));
     await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
     await h.scheduler.start();
-    const takeTriggers = h.store.takeTriggers.bind(h.store);
-    let failures = 1;
-    h.store.takeTriggers = (node) =>
-      failures-- > 0 ? Promise.reject(new Error("database is locked")) : takeTriggers(node);
+    failNext(h.store, "takeTriggers");
     await h.store.requestTrigger("a");
     await h.clock.advance(1100);
     expect(h.runner.calls.map((c) => c.attempt.jobId)).toEqual(["a"]);
@@ -251,10 +245,7 @@ describe("store failures while looking for changes", () => {
     const h = track(harness({ pollMs: 500 }));
     await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
     await h.store.requestTrigger("a");
-    const takeTriggers = h.store.takeTriggers.bind(h.store);
-    let failures = 1;
-    h.store.takeTriggers = (node) =>
-      failures-- > 0 ? Promise.reject(new Error("database is locked")) : takeTriggers(node);
+    failNext(h.store, "takeTriggers");
     const errors: string[] = [];
     h.scheduler.on("error", (e) => errors.push(e.context));
     await h.scheduler.start();
@@ -270,10 +261,7 @@ describe("trigger requests taken together", () => {
     await h.store.createJob(makeJob({ id: "a", schedule: "0 0 1 1 *" }));
     await h.store.createJob(makeJob({ id: "b", schedule: "0 0 1 1 *" }));
     await h.scheduler.start();
-    const completeTrigger = h.store.completeTrigger.bind(h.store);
-    let failures = 1;
-    h.store.completeTrigger = (id, runId) =>
-      failures-- > 0 ? Promise.reject(new Error("database is locked")) : completeTrigger(id, runId);
+    failNext(h.store, "completeTrigger");
     const ra = await h.store.requestTrigger("a");
     const rb = await h.store.requestTrigger("b");
     await h.clock.advance(2000);

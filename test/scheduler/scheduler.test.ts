@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { processStartTime } from "../../src/executor/procfs.js";
 import { newRunId, thisNode } from "../../src/ids.js";
 import type { Run } from "../../src/model.js";
-import { type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
+import { failNext, type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
 const MIN = 60_000;
 const started: Harness[] = [];
@@ -440,10 +440,7 @@ describe("a failing store", () => {
     const errors: string[] = [];
     h.scheduler.on("error", (e) => errors.push(e.context));
     await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
-    const claimRuns = h.store.claimRuns.bind(h.store);
-    let failures = 2;
-    h.store.claimRuns = (runs) =>
-      failures-- > 0 ? Promise.reject(new Error("database is locked")) : claimRuns(runs);
+    failNext(h.store, "claimRuns", 2);
     await h.scheduler.start();
     await h.clock.advance(MIN + 1000);
     expect(errors).toHaveLength(2);
@@ -457,10 +454,7 @@ describe("a failing store", () => {
   it("records a run's outcome even when the first write of it fails", async () => {
     const h = track(harness());
     await h.store.createJob(makeJob({ id: "a", schedule: "* * * * *" }));
-    const updateRuns = h.store.updateRuns.bind(h.store);
-    let failures = 1;
-    h.store.updateRuns = (updates) =>
-      failures-- > 0 ? Promise.reject(new Error("disk I/O error")) : updateRuns(updates);
+    failNext(h.store, "updateRuns", 1, "disk I/O error");
     await h.scheduler.start();
     await h.clock.advance(MIN);
     // The writer waits 100 ms of real time before it tries again.

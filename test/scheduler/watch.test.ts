@@ -1,25 +1,17 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { FakeClock } from "../../src/scheduler/fake-clock.js";
 import { Scheduler } from "../../src/scheduler/scheduler.js";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
+import { tempDir } from "../tmp.js";
 import { makeJob, TestRunner } from "./helpers.js";
 
 // The SQLite store tells the scheduler when its files change (inotify), so
 // a job added by another process is seen at once, not at the next poll.
 // Real files and real time: bounded waits of about a second.
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cs-watch-"));
-  dirs.push(dir);
-  return join(dir, "scheduler.db");
+  return join(tempDir(), "scheduler.db");
 }
 
 describe("a watched store", () => {

@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
+import { tempDir } from "../tmp.js";
 import { errorOf } from "./fixtures.js";
-import { tempDir } from "./tmp.js";
 
 describe("openStore", () => {
   it('opens a memory store for "memory"', async () => {

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
+import { tempDir } from "../tmp.js";
 import { compiledSource, startWorker } from "./processes.js";
 import { allReady, sharedStoreContract } from "./shared-contract.js";
-import { tempDir } from "./tmp.js";
 
 beforeAll(() => {
   compiledSource();

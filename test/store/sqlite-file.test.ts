@@ -4,8 +4,8 @@ import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { SqliteStore, UNFINISHED_RUNS } from "../../src/store/sqlite/index.js";
 import { APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION } from "../../src/store/sqlite/migrations.js";
+import { tempDir } from "../tmp.js";
 import { makeJob, makeRun, T0 } from "./fixtures.js";
-import { tempDir } from "./tmp.js";
 
 // What only a file-backed store has: the file itself, its schema version, and
 // what happens when the file is not what we expect.

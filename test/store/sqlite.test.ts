@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { SqliteStore } from "../../src/store/sqlite/index.js";
+import { tempDir } from "../tmp.js";
 import { storeContract } from "./contract.js";
-import { tempDir } from "./tmp.js";
 
 storeContract("sqlite", {
   open: async (options) => new SqliteStore(join(tempDir(), "scheduler.db"), options),

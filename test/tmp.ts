@@ -7,7 +7,7 @@ const dirs: string[] = [];
 
 /** A fresh temporary directory, removed after the test file. */
 export function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), "cron-store-"));
+  const dir = mkdtempSync(join(tmpdir(), "cron-scheduler-test-"));
   dirs.push(dir);
   return dir;
 }
