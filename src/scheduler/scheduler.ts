@@ -79,6 +79,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   readonly node: string;
   readonly store: Store;
   readonly #clock: Clock;
+  readonly #random: () => number;
   readonly #options: SchedulerOptions;
   readonly #jobs = new Map<string, JobState>();
   readonly #heap = new MinHeap<HeapEntry>();
@@ -105,6 +106,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#options = options;
     this.store = options.store;
     this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
     this.node = options.node ?? thisNode();
     this.#dispatch = new Dispatcher({
       store: options.store,
@@ -114,7 +116,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       runsDir: options.runsDir ?? null,
       keepRuns: options.keepRuns ?? 1000,
       functions: options.functions ?? new Map(),
-      random: options.random ?? Math.random,
+      random: this.#random,
       emit: (event, payload) => this.emit(event, payload),
       listening: (event) => this.listening(event),
       scheduleRetry: (jobId, run, at) => this.#pushRetry(jobId, run, at),
@@ -364,10 +366,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   /** Puts the job's next slot on the heap, in `reuse` (the entry just taken off it) if given. */
   #pushSlot(state: JobState, next: number, reuse?: HeapEntry): void {
-    const jitter =
-      state.job.jitterMs > 0
-        ? Math.floor((this.#options.random ?? Math.random)() * state.job.jitterMs)
-        : 0;
+    const jitter = state.job.jitterMs > 0 ? Math.floor(this.#random() * state.job.jitterMs) : 0;
     let entry: HeapEntry;
     if (reuse) {
       entry = reuse;
@@ -397,10 +396,9 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       if (job.retries === 0 || job.paused || catchingUp.has(job.id)) continue;
       const [latest] = await this.store.listRuns({ jobId: job.id, limit: 1 });
       if (!latest || (latest.status !== "failed" && latest.status !== "timed_out")) continue;
-      const random = this.#options.random ?? Math.random;
       const at = Math.max(
         now,
-        (latest.finishedAt ?? now) + retryDelay(latest.attempt, job.retryBackoffMs, random),
+        (latest.finishedAt ?? now) + retryDelay(latest.attempt, job.retryBackoffMs, this.#random),
       );
       if (this.#pushRetry(job.id, latest, at))
         this.emit("run:retry-scheduled", { run: latest, retryAt: at });
