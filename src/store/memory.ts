@@ -171,20 +171,16 @@ export class MemoryStore implements Store {
     this.#open();
     const run = this.#runs.get(id);
     if (!run) throw runNotFound(id);
-    Object.assign(run, definedOnly(patch));
+    applyPatch(run, patch);
   }
 
   async updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number> {
     this.#open();
     let applied = 0;
     for (const { id, patch } of updates) {
-      const run = this.#runs.get(id) as Record<string, unknown> | undefined;
+      const run = this.#runs.get(id);
       if (!run) continue;
-      // Only the fields a patch may set, whatever else the object holds.
-      for (const key of RUN_PATCH_KEYS) {
-        const value = patch[key];
-        if (value !== undefined) run[key] = value;
-      }
+      applyPatch(run, patch);
       applied++;
     }
     return applied;
@@ -397,11 +393,15 @@ function frozenTarget(t: JobTarget): JobTarget {
   }
 }
 
-/** A patch without the keys set to undefined, which mean "leave as it is". */
-function definedOnly<T extends object>(patch: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [key, value] of Object.entries(patch)) {
-    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+/**
+ * Sets the fields of a patch on a stored run: only those a patch may set
+ * (whatever else the object holds), and not those set to undefined, which
+ * mean "leave as it is".
+ */
+function applyPatch(run: Run, patch: RunPatch): void {
+  const target = run as unknown as Record<string, unknown>;
+  for (const key of RUN_PATCH_KEYS) {
+    const value = patch[key];
+    if (value !== undefined) target[key] = value;
   }
-  return out;
 }
