@@ -30,6 +30,9 @@ export interface DispatcherDeps {
   currentState(jobId: string): JobState | undefined;
 }
 
+/** Firings claimed and started first in a batch; each next chunk is four times larger. */
+export const FIRST_CHUNK = 16;
+
 /** What a running attempt tells its dispatcher; one object per dispatcher, not closures per run. */
 interface RunHooks {
   now(): number;
@@ -302,9 +305,12 @@ export class Dispatcher {
     });
   }
 
-  /** Claims the slots of one moment in one transaction and starts, queues or skips each run. */
-  async fireAll(firings: Firing[]): Promise<Array<Run | null>> {
-    const results = await this.#fireOnce(firings);
+  /**
+   * Claims the slots of one moment and starts, queues or skips each run, in
+   * chunks of `chunk` firings, then four times as many at a time.
+   */
+  async fireAll(firings: Firing[], chunk = FIRST_CHUNK): Promise<Array<Run | null>> {
+    const results = await this.#fireOnce(firings, chunk);
     if (results !== null) return results;
     // Nothing was claimed (the store failed): try these slots again soon, late rather than lost.
     this.#later(() => this.fireAll(firings));
@@ -312,25 +318,26 @@ export class Dispatcher {
   }
 
   /** fireAll without the retry: null when the store failed and nothing was claimed. */
-  #fireOnce(firings: Firing[]): Promise<Array<Run | null> | null> {
+  #fireOnce(firings: Firing[], chunk = FIRST_CHUNK): Promise<Array<Run | null> | null> {
     if (this.#stopping || firings.length === 0) return Promise.resolve(firings.map(() => null));
     // One at a time: overlap is decided before the claim and acted on after it,
     // so a second batch meanwhile (a trigger, a retried claim) must not see the job idle.
-    const turn = this.#firing.then(() => this.#decideClaimStart(firings));
+    const turn = this.#firing.then(() => this.#decideClaimStart(firings, chunk));
     this.#firing = turn.catch(() => {});
     return turn;
   }
 
-  async #decideClaimStart(firings: Firing[]): Promise<Array<Run | null> | null> {
-    if (this.#stopping) return firings.map(() => null);
-    // Decide every overlap first: firings of one job in this batch count as
-    // active (JobRuns.busy, counted per batch: no map per batch).
-    const n = firings.length;
-    const batch = ++this.#batch;
+  /** Decides the overlap of firings[from, to) into runs and decisions; a job's earlier firings in the batch count as active. */
+  #decide(
+    firings: Firing[],
+    runs: Run[],
+    decisions: OverlapDecision[],
+    from: number,
+    to: number,
+    batch: number,
+  ): void {
     const now = this.#deps.clock.now();
-    const runs: Run[] = new Array(n);
-    const decisions: OverlapDecision[] = new Array(n);
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const f = firings[i] as Firing;
       const job = f.state.job;
       const jobRuns = this.#runs(job.id);
@@ -351,13 +358,24 @@ export class Dispatcher {
       decisions[i] = decision;
       runs[i] = this.newRun(job, f.slot, f.attempt, f.trigger, status, reason, now);
     }
-    // Claimed and started in chunks of 16, 64, 256 …: the first runs of a
-    // thousand due at once start after 16 claims, not after a thousand (a
+  }
+
+  async #decideClaimStart(firings: Firing[], chunk: number): Promise<Array<Run | null> | null> {
+    if (this.#stopping) return firings.map(() => null);
+    // Decided, claimed and started in chunks of 16, 64, 256 …: the first runs
+    // of a thousand due at once start after 16 claims, not after a thousand (a
     // SQLite claim costs about 6 µs). One transaction per chunk, so few
     // chunks: each commit writes the pages of the runs' indexes again.
+    // Overlap is decided chunk by chunk, in order: firings of one job in this
+    // batch count as active (JobRuns.busy, counted per batch: no map per batch).
+    const n = firings.length;
+    const batch = ++this.#batch;
+    const runs: Run[] = new Array(n);
+    const decisions: OverlapDecision[] = new Array(n);
     const results: Array<Run | null> = new Array(n).fill(null);
-    for (let from = 0, size = 16; from < n; from += size, size *= 4) {
+    for (let from = 0, size = chunk; from < n; from += size, size *= 4) {
       const to = Math.min(n, from + size);
+      this.#decide(firings, runs, decisions, from, to, batch);
       const won = await this.#claim(from === 0 && to === n ? runs : runs.slice(from, to));
       if (won === null) {
         if (from === 0) return null;
@@ -370,6 +388,7 @@ export class Dispatcher {
       if (this.#stopping) {
         // Shutdown began during the claim: what was won is recorded, not started,
         // and so is the rest of the batch, claimed now.
+        this.#decide(firings, runs, decisions, to, n, batch);
         const rest = to < n ? await this.#claim(runs.slice(to)) : [];
         const closing: Array<Promise<void>> = [];
         for (let i = from; i < n; i++) {

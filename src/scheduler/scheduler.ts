@@ -5,7 +5,7 @@ import { thisNode } from "../ids.js";
 import type { Job, Run, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from "./clock.js";
-import { Dispatcher } from "./dispatch.js";
+import { Dispatcher, FIRST_CHUNK } from "./dispatch.js";
 import { dueSlots, planCatchUp, retryDelay } from "./due.js";
 import { MinHeap } from "./heap.js";
 import { recoverAbandoned } from "./recovery.js";
@@ -426,13 +426,23 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
 
   async #processDue(): Promise<void> {
     const now = this.#clock.now();
-    const firings: Firing[] = [];
-    const missed: Run[] = [];
+    // Handed on in chunks of 16, 64, 256 …, each fired before the next is
+    // collected: the first of a thousand jobs due at once start after 16 are
+    // taken off the heap, not after a thousand.
+    let firings: Firing[] = [];
+    let missed: Run[] = [];
+    let chunk = FIRST_CHUNK;
     for (
       let key = this.#heap.peekKey();
       key !== undefined && key <= now;
       key = this.#heap.peekKey()
     ) {
+      if (firings.length >= chunk) {
+        await this.#fire(missed, firings, chunk);
+        firings = [];
+        missed = [];
+        chunk *= 4;
+      }
       const entry = this.#heap.pop() as HeapEntry;
       const state = this.#jobs.get(entry.jobId);
       if (!state) continue;
@@ -454,8 +464,13 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         );
       }
     }
-    await this.#dispatch.recordMissed(missed);
-    await this.#dispatch.fireAll(firings);
+    await this.#fire(missed, firings, chunk);
+  }
+
+  /** Records the missed slots, then fires the due ones (claimed `chunk` at first, then more at a time). */
+  async #fire(missed: Run[], firings: Firing[], chunk: number): Promise<void> {
+    if (missed.length > 0) await this.#dispatch.recordMissed(missed);
+    if (firings.length > 0) await this.#dispatch.fireAll(firings, chunk);
   }
 
   /**

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { parseSchedule } from "../../src/cron/index.js";
 import { failNext, type Harness, harness, iso, makeJob, T0 } from "./helpers.js";
 
 // Regression tests from an adversarial review of the scheduler: each one
@@ -173,6 +174,38 @@ describe("many slots due at once, claimed in chunks", () => {
     return ids;
   }
 
+  it("the first 16 start before the other jobs' next slots are even worked out", async () => {
+    let nextCalls = 0;
+    const h = track(
+      harness({
+        scheduleOf: (job) => {
+          // Schedules are shared between jobs of one expression: count through a wrapper of its own.
+          const schedule = parseSchedule(job.schedule, { timezone: job.timezone });
+          const counted = Object.create(schedule) as typeof schedule;
+          counted.next = (after) => {
+            nextCalls++;
+            return schedule.next(after);
+          };
+          return counted;
+        },
+      }),
+    );
+    await fortyJobs(h);
+    await h.scheduler.start();
+    const seen: number[] = [];
+    h.runner.outcome = () => {
+      seen.push(nextCalls);
+      return "now";
+    };
+    nextCalls = 0;
+    await h.clock.advance(MIN);
+    expect(h.runner.calls).toHaveLength(40);
+    // Each job taken off the heap has its next slot worked out: the first
+    // run starts when 16 have been, not all 40.
+    expect(seen[0]).toBe(16);
+    expect(seen[39]).toBe(40);
+  });
+
   it("a store failure after the first chunk: those runs go on, the rest run a moment later, each slot once", async () => {
     const h = track(harness());
     const ids = await fortyJobs(h);
@@ -202,16 +235,19 @@ describe("many slots due at once, claimed in chunks", () => {
     const ids = await fortyJobs(h);
     await h.scheduler.start();
     const claimRuns = h.store.claimRuns.bind(h.store);
-    let calls = 0;
+    const sizes: number[] = [];
+    let first: string[] = [];
     let stopping: Promise<void> | null = null;
     h.store.claimRuns = async (runs) => {
-      calls++;
-      // The batch's first claim fails: it is tried again outside the scheduling pass.
-      if (calls === 1) throw new Error("database is locked");
+      sizes.push(runs.length);
+      if (sizes.length === 1) first = runs.map((r) => r.jobId).sort();
+      // The pass's two chunks (16, then 24) fail: each is tried again on its
+      // own, outside the scheduling pass, the 16 first.
+      if (sizes.length <= 2) throw new Error("database is locked");
       const won = await claimRuns(runs);
-      if (calls === 2) {
-        // Stop while the retried batch's first chunk is being claimed, and let
-        // stop() get as far as waiting for that batch.
+      if (sizes.length === 4) {
+        // Stop while the retried batch of 24 has its first chunk claimed, and
+        // let stop() get as far as waiting for that batch.
         stopping = h.scheduler.stop();
         await new Promise((r) => setImmediate(r));
       }
@@ -220,9 +256,10 @@ describe("many slots due at once, claimed in chunks", () => {
     await h.clock.advance(MIN);
     await h.clock.advance(1000);
     await stopping;
-    expect(calls).toBe(3); // the first chunk, then the rest of the batch at once
-    expect(h.runner.calls).toHaveLength(0);
-    for (const id of ids) {
+    // The first chunk of the 24, then the rest of that batch at once.
+    expect(sizes).toEqual([16, 24, 16, 16, 8]);
+    expect(h.runner.calls.map((c) => c.attempt.jobId).sort()).toEqual(first);
+    for (const id of ids.filter((id) => !first.includes(id))) {
       expect((await h.runs(id)).map((r) => [r.scheduledAt, r.status, r.reason])).toEqual([
         [T0 + MIN, "skipped", "the scheduler stopped before the run could start"],
       ]);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { Job } from "../../src/model.js";
-import { MemoryStore } from "../../src/store/memory.js";
-import type { Store } from "../../src/store/store.js";
+import type { Job, Run } from "../../src/model.js";
+import { applyPatch, MemoryStore } from "../../src/store/memory.js";
+import { RUN_PATCH_KEYS, type Store } from "../../src/store/store.js";
 import { storeContract } from "./contract.js";
-import { makeJob, T0 } from "./fixtures.js";
+import { makeJob, makeRun, T0 } from "./fixtures.js";
 
 storeContract("memory", {
   open: async (options) => new MemoryStore(options),
@@ -74,3 +74,32 @@ describe("memory store: stored jobs", () => {
 function listsOf(target: Job["target"]): string[][] {
   return target.type === "script" ? [target.args] : target.type === "command" ? [target.argv] : [];
 }
+
+describe("memory store: runs", () => {
+  it("a patch sets every field RUN_PATCH_KEYS lists, each on its own, and leaves undefined ones", () => {
+    for (const key of RUN_PATCH_KEYS) {
+      const run = makeRun("a", T0);
+      const before = { ...run };
+      const value = key === "status" ? "failed" : key === "outputTruncated" ? true : 7;
+      applyPatch(run, { [key]: value, ...(key === "reason" ? {} : { reason: undefined }) });
+      expect(run).toEqual({ ...before, [key]: value });
+    }
+  });
+
+  it("finds finished runs by id as well as unfinished ones, and lists as unfinished only those still going", async () => {
+    const store = new MemoryStore({ now: () => T0 });
+    const runs = ["a", "b", "c"].map((job, i) => makeRun(job, T0 + i * 60_000));
+    await store.claimRuns(runs);
+    await store.updateRuns([
+      { id: (runs[1] as Run).id, patch: { status: "succeeded", finishedAt: T0 + 1 } },
+    ]);
+    expect((await store.getRun((runs[1] as Run).id))?.status).toBe("succeeded");
+    expect((await store.unfinishedRuns()).map((r) => r.jobId)).toEqual(["a", "c"]);
+    // A finished run patched again (as recovery or a test may) is found and changed.
+    await store.updateRun((runs[1] as Run).id, { reason: "later note" });
+    expect((await store.getRun((runs[1] as Run).id))?.reason).toBe("later note");
+    // And one patched back to running is unfinished again.
+    await store.updateRun((runs[1] as Run).id, { status: "running" });
+    expect((await store.unfinishedRuns()).map((r) => r.jobId)).toEqual(["a", "b", "c"]);
+  });
+});
