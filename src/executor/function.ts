@@ -35,6 +35,18 @@ export function runFunction(a: Attempt, name: string): AttemptResult | Promise<A
   return new FunctionCall(a, now).run(fn);
 }
 
+/** What only a call that returned a promise needs: made then, not for a function that returned at once. */
+class Pending {
+  stopReason: "timed_out" | "killed" | null = null;
+  /** Given to a controller made after the stop (the function read ctx.signal late). */
+  abortReason: DOMException | null = null;
+  done = false;
+  cancelTimeout: (() => void) | null = null;
+  graceTimer: NodeJS.Timeout | null = null;
+  stopWaiting: (() => void) | null = null;
+  constructor(readonly resolve: (result: AttemptResult | Promise<AttemptResult>) => void) {}
+}
+
 /**
  * One call of a function, and the context it is given: the public fields
  * and getters are JobContext, the rest is private to the attempt.
@@ -49,16 +61,10 @@ class FunctionCall implements JobContext {
   readonly #now: () => number;
   /** Made when the function reads ctx.signal: most never do, and a controller costs more than the rest of a call. */
   #controller: AbortController | null = null;
-  #abortReason: DOMException | null = null;
   #date: Date | null = null;
   /** The output of a function is only what it throws or what the attempt notes; made on the first note. */
   #sink: OutputSink | null = null;
-  #stopReason: "timed_out" | "killed" | null = null;
-  #done = false;
-  #resolve: ((result: AttemptResult | Promise<AttemptResult>) => void) | null = null;
-  #cancelTimeout: (() => void) | null = null;
-  #graceTimer: NodeJS.Timeout | null = null;
-  #stopWaiting: (() => void) | null = null;
+  #pending: Pending | null = null;
 
   constructor(a: Attempt, now: () => number) {
     this.#a = a;
@@ -72,7 +78,8 @@ class FunctionCall implements JobContext {
   get signal(): AbortSignal {
     if (!this.#controller) {
       this.#controller = new AbortController();
-      if (this.#abortReason) this.#controller.abort(this.#abortReason);
+      const reason = this.#pending?.abortReason;
+      if (reason) this.#controller.abort(reason);
     }
     return this.#controller.signal;
   }
@@ -93,33 +100,34 @@ class FunctionCall implements JobContext {
     try {
       value = fn(this);
     } catch (err) {
-      return this.#failed(err);
+      return this.#failed(err, "failed");
     }
     if (!isThenable(value)) {
       return this.#finish("succeeded", null);
     }
     return new Promise((resolve) => {
-      this.#resolve = resolve;
+      const pending = new Pending(resolve);
+      this.#pending = pending;
       const { timeoutMs, signal } = this.#a;
       if (timeoutMs !== null) {
         // The timeout counts from the call, not from the promise it returned.
         const left = Math.max(0, timeoutMs - (performance.now() - startedMono));
-        this.#cancelTimeout = after(left, () =>
-          this.#stop("timed_out", `timed out after ${timeoutMs} ms`),
+        pending.cancelTimeout = after(left, () =>
+          this.#stop(pending, "timed_out", `timed out after ${timeoutMs} ms`),
         );
       }
       // Aborted while the function ran (it stopped the scheduler itself): stop now.
-      if (isAborted(signal)) this.#stop("killed", "stopped by the scheduler");
+      if (isAborted(signal)) this.#stop(pending, "killed", "stopped by the scheduler");
       else
-        this.#stopWaiting = whenAborted(signal, () =>
-          this.#stop("killed", "stopped by the scheduler"),
+        pending.stopWaiting = whenAborted(signal, () =>
+          this.#stop(pending, "killed", "stopped by the scheduler"),
         );
       Promise.resolve(value).then(
         () => {
-          if (!this.#done) resolve(this.#finish(this.#stopReason ?? "succeeded", null));
+          if (!pending.done) resolve(this.#finish(pending.stopReason ?? "succeeded", null));
         },
         (err) => {
-          if (!this.#done) resolve(this.#failed(err));
+          if (!pending.done) resolve(this.#failed(err, pending.stopReason ?? "failed"));
         },
       );
     });
@@ -135,43 +143,43 @@ class FunctionCall implements JobContext {
     return this.#sink;
   }
 
-  /** The attempt's result; called once (callers check #done: a late settle of the function is ignored). */
+  /** The attempt's result; called once (callers check Pending.done: a late settle of the function is ignored). */
   #finish(status: AttemptStatus, error: string | null): AttemptResult | Promise<AttemptResult> {
-    this.#done = true;
-    this.#cancelTimeout?.();
-    if (this.#graceTimer !== null) clearTimeout(this.#graceTimer);
-    this.#stopWaiting?.();
+    const pending = this.#pending;
+    if (pending !== null) {
+      pending.done = true;
+      pending.cancelTimeout?.();
+      if (pending.graceTimer !== null) clearTimeout(pending.graceTimer);
+      pending.stopWaiting?.();
+    }
     const why = error ?? this.#startError;
     if (this.#sink)
       return finishWith(this.#sink, { status, startedAt: this.#startedAt, error: why }, this.#now);
     return silentResult(status, this.#startedAt, this.#now(), why);
   }
 
-  #failed(err: unknown): AttemptResult | Promise<AttemptResult> {
+  #failed(err: unknown, status: AttemptStatus): AttemptResult | Promise<AttemptResult> {
     // The whole error (stack, cause, own properties) goes to the output; its message to the result.
     this.#output().write(Buffer.from(`${inspect(err)}\n`));
-    return this.#finish(
-      this.#stopReason ?? "failed",
-      err instanceof Error ? err.message : inspect(err),
-    );
+    return this.#finish(status, err instanceof Error ? err.message : inspect(err));
   }
 
-  #stop(reason: "timed_out" | "killed", message: string): void {
-    if (this.#done || this.#stopReason !== null) return;
-    this.#stopReason = reason;
+  #stop(pending: Pending, reason: "timed_out" | "killed", message: string): void {
+    if (pending.done || pending.stopReason !== null) return;
+    pending.stopReason = reason;
     this.#output().note(`${message}: aborted the function's signal`);
-    this.#abortReason = new DOMException(
+    pending.abortReason = new DOMException(
       message,
       reason === "timed_out" ? "TimeoutError" : "AbortError",
     );
-    this.#controller?.abort(this.#abortReason);
+    this.#controller?.abort(pending.abortReason);
     const grace = this.#a.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
-    this.#graceTimer = setTimeout(() => {
-      if (this.#done) return;
+    pending.graceTimer = setTimeout(() => {
+      if (pending.done) return;
       this.#output().note(
         `the function had not settled ${grace} ms after its signal was aborted; left running`,
       );
-      this.#resolve?.(
+      pending.resolve(
         this.#finish(
           reason,
           `the function did not settle within ${grace} ms after its signal was aborted`,

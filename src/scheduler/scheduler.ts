@@ -7,7 +7,7 @@ import type { Store } from "../store/store.js";
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from "./clock.js";
 import { Dispatcher, FIRST_CHUNK } from "./dispatch.js";
 import { dueSlots, planCatchUp, retryDelay } from "./due.js";
-import { MinHeap } from "./heap.js";
+import { DueQueue } from "./heap.js";
 import { recoverAbandoned } from "./recovery.js";
 import type { JobFunction, Runner } from "./runner.js";
 
@@ -82,7 +82,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   readonly #random: () => number;
   readonly #options: SchedulerOptions;
   readonly #jobs = new Map<string, JobState>();
-  readonly #heap = new MinHeap<HeapEntry>();
+  readonly #heap = new DueQueue<HeapEntry>();
   readonly #dispatch: Dispatcher;
   #timer: TimerHandle | null = null;
   /** Stops watching the store for changes (when it can be watched). */
