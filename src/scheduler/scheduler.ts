@@ -484,8 +484,10 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#timer = null;
     const key = this.#heap.peekKey();
     if (key === undefined) return;
-    const delay = Math.min(Math.max(0, key - this.#clock.now()), MAX_TIMER_MS);
-    this.#timer = this.#clock.setTimer(() => this.#wake(), delay);
+    const wake = () => this.#wake();
+    this.#timer =
+      this.#clock.setTimerAt?.(wake, key) ??
+      this.#clock.setTimer(wake, Math.min(Math.max(0, key - this.#clock.now()), MAX_TIMER_MS));
   }
 
   #schedulePoll(): void {
