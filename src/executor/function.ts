@@ -10,6 +10,7 @@
 // on exactly those). Timers and listeners are set up only for a promise.
 
 import { inspect } from "node:util";
+import { latest } from "../shapes.js";
 import { isAborted, whenAborted } from "./abort.js";
 import { OutputSink } from "./output.js";
 import { finishWith, isThenable, notStarted, silentResult } from "./result.js";
@@ -32,7 +33,9 @@ export function runFunction(a: Attempt, name: string): AttemptResult | Promise<A
     return notStarted("failed", `no function is registered under the name "${name}"`, now());
   }
   if (isAborted(a.signal)) return notStarted("killed", "stopped before it started", now());
-  return new FunctionCall(a, now).run(fn);
+  const call = new FunctionCall(a, now);
+  latest.functionCall = call; // see shapes.ts
+  return call.run(fn);
 }
 
 /** What only a call that returned a promise needs: made then, not for a function that returned at once. */
@@ -107,6 +110,7 @@ class FunctionCall implements JobContext {
     }
     return new Promise((resolve) => {
       const pending = new Pending(resolve);
+      latest.pending = pending;
       this.#pending = pending;
       const { timeoutMs, signal } = this.#a;
       if (timeoutMs !== null) {

@@ -4,6 +4,7 @@ import type { SchedulerEvents } from "../events.js";
 import { isThenable, silentResult } from "../executor/result.js";
 import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
+import { latest } from "../shapes.js";
 import type { Store, TriggerRequest } from "../store/store.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { type OverlapDecision, overlapDecision, retryDelay, storeBackoff } from "./due.js";
@@ -608,6 +609,7 @@ export class Dispatcher {
       deps.functions,
     );
     runs.add(active);
+    latest.activeRun = active; // see shapes.ts
     let outcome: AttemptResult | Promise<AttemptResult>;
     try {
       outcome = deps.runner(active);
