@@ -5,7 +5,7 @@ import { thisNode } from "../ids.js";
 import type { Job, Run, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from "./clock.js";
-import { Dispatcher, FIRST_CHUNK } from "./dispatch.js";
+import { Dispatcher, FIRST_CHUNK, type JobRuns } from "./dispatch.js";
 import { dueSlots, planCatchUp, retryDelay } from "./due.js";
 import { DueQueue } from "./heap.js";
 import { recoverAbandoned } from "./recovery.js";
@@ -50,6 +50,8 @@ export interface JobState {
   gen: number;
   /** Slots at or before this instant have been handled (fired, skipped or missed). */
   watermark: number;
+  /** The dispatcher's runs of this job, found once per version of the job (see Dispatcher). */
+  runs?: JobRuns;
 }
 
 interface HeapEntry {
@@ -306,6 +308,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       schedule,
       gen: ++this.#lastGen,
       watermark: Math.max(previous?.watermark ?? Number.NEGATIVE_INFINITY, job.updatedAt),
+      // Set by the dispatcher at the first fire; here so every state has one shape.
+      runs: undefined,
     };
     this.#jobs.set(job.id, state);
     return state;
