@@ -234,23 +234,29 @@ export class MemoryStore implements Store {
       cursor = this.#find(q.beforeId);
       if (!cursor) throw runNotFound(q.beforeId);
     }
-    let candidates: Run[];
-    if (q.jobId !== undefined) {
-      candidates = [...(this.#runsOfJob.get(q.jobId) ?? [])].reverse();
-    } else {
-      candidates = [...this.#runsOfJob.values()].flat().sort(newerFirst);
-    }
     const statuses = q.statuses ? new Set(q.statuses) : undefined;
-    const out: Run[] = [];
-    for (const run of candidates) {
-      if (out.length >= q.limit) break;
-      if (cursor && newerFirst(run, cursor) <= 0) continue;
-      if (statuses && !statuses.has(run.status)) continue;
-      if (q.from !== undefined && run.scheduledAt < q.from) continue;
-      if (q.to !== undefined && run.scheduledAt >= q.to) continue;
-      out.push({ ...run });
+    // A job's list, read from its end, is in the query's order (newest
+    // first). So the page is among each job's first `limit` matching runs:
+    // those are gathered and sorted, not every run of every job (a million
+    // with the default history).
+    const lists =
+      q.jobId !== undefined ? [this.#runsOfJob.get(q.jobId) ?? []] : this.#runsOfJob.values();
+    const candidates: Run[] = [];
+    for (const list of lists) {
+      let taken = 0;
+      for (let i = list.length - 1; i >= 0 && taken < q.limit; i--) {
+        const run = list[i] as Run;
+        // Slots only get earlier from here on.
+        if (q.from !== undefined && run.scheduledAt < q.from) break;
+        if (cursor && newerFirst(run, cursor) <= 0) continue;
+        if (statuses && !statuses.has(run.status)) continue;
+        if (q.to !== undefined && run.scheduledAt >= q.to) continue;
+        candidates.push(run);
+        taken++;
+      }
     }
-    return out;
+    if (q.jobId === undefined) candidates.sort(newerFirst);
+    return candidates.slice(0, q.limit).map((run) => ({ ...run }));
   }
 
   async lastSlot(jobId: string): Promise<number | null> {
