@@ -31,8 +31,9 @@ export interface DispatcherDeps {
   currentState(jobId: string): JobState | undefined;
 }
 
-/** Firings claimed and started first in a batch; each next chunk is four times larger. */
+/** Firings claimed and started first in a batch; each next chunk is CHUNK_GROWTH times larger. */
 export const FIRST_CHUNK = 16;
+export const CHUNK_GROWTH = 4;
 
 /** What a running attempt tells its dispatcher; one object per dispatcher, not closures per run. */
 interface RunHooks {
@@ -374,7 +375,7 @@ export class Dispatcher {
     const runs: Run[] = new Array(n);
     const decisions: OverlapDecision[] = new Array(n);
     const results: Array<Run | null> = new Array(n).fill(null);
-    for (let from = 0, size = chunk; from < n; from += size, size *= 4) {
+    for (let from = 0, size = chunk; from < n; from += size, size *= CHUNK_GROWTH) {
       const to = Math.min(n, from + size);
       this.#decide(firings, runs, decisions, from, to, batch);
       const won = await this.#claim(from === 0 && to === n ? runs : runs.slice(from, to));
@@ -423,18 +424,19 @@ export class Dispatcher {
       const run = runs[i] as Run;
       results[i] = run;
       const f = firings[i] as Firing;
+      const jobRuns = this.#runsOf(f.state);
       const decision = decisions[i];
       if (decision === "skip") {
         this.#emitRun("run:skipped", run);
-        this.#retention.recorded(run.jobId, this.#runs(run.jobId));
+        this.#retention.recorded(run.jobId, jobRuns);
       } else if (decision === "queue") {
-        this.#runs(run.jobId).queue.push({ state: f.state, run });
+        jobRuns.queue.push({ state: f.state, run });
         this.#emitRun("run:queued", run);
         queued = true;
       } else {
         if (decision === "replace") {
           const reason = `replaced by the run of ${new Date(f.slot).toISOString()} (overlap "replace")`;
-          for (const a of this.#runs(run.jobId).list()) this.#stop(a, reason);
+          for (const a of jobRuns.list()) this.#stop(a, reason);
         }
         this.#launch(f.state, run);
       }
@@ -443,7 +445,7 @@ export class Dispatcher {
     if (queued) {
       for (let k = 0; k < won.length; k++) {
         if (won[k] && decisions[from + k] === "queue") {
-          this.#startQueued(this.#runs((runs[from + k] as Run).jobId));
+          this.#startQueued(this.#runsOf((firings[from + k] as Firing).state));
         }
       }
     }

@@ -5,7 +5,7 @@ import { thisNode } from "../ids.js";
 import type { Job, Run, RunTrigger } from "../model.js";
 import type { Store } from "../store/store.js";
 import { type Clock, MAX_TIMER_MS, systemClock, type TimerHandle } from "./clock.js";
-import { Dispatcher, FIRST_CHUNK, type JobRuns } from "./dispatch.js";
+import { CHUNK_GROWTH, Dispatcher, FIRST_CHUNK, type JobRuns } from "./dispatch.js";
 import { dueSlots, planCatchUp, retryDelay } from "./due.js";
 import { DueQueue } from "./heap.js";
 import { recoverAbandoned } from "./recovery.js";
@@ -445,7 +445,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         await this.#fire(missed, firings, chunk);
         firings = [];
         missed = [];
-        chunk *= 4;
+        chunk *= CHUNK_GROWTH;
       }
       const entry = this.#heap.pop() as HeapEntry;
       const state = this.#jobs.get(entry.jobId);
