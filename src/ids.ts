@@ -25,7 +25,7 @@ export function newRunId(now = Date.now()): string {
   }
   // Random characters come from a pool refilled 6,553 ids at a time: one
   // randomBytes call per run costs more than the rest of the id.
-  if (poolAt + 10 > POOL.length) refillPool();
+  if (poolAt + 10 > poolEnd) refillPool();
   const p = POOL;
   const t = TIME;
   const i = poolAt;
@@ -71,16 +71,24 @@ let lastTime = Number.NaN;
 const TIME = new Uint8Array(10);
 /** Random bytes, each turned into a character code of ALPHABET. */
 const POOL = Buffer.alloc(65_536);
-let poolAt = POOL.length;
+/** The end of the part of POOL filled by the last refill. */
+let poolEnd = 0;
+let poolAt = 0;
 
 /**
- * Apart from newRunId, which runs at every fire: a branch taken once in
- * 6,553 calls would otherwise have no type feedback when it is, and throw
- * newRunId's optimised code away each time.
+ * Apart from newRunId, which runs at every fire, and called there from the
+ * start: the first refills are small (10 ids, then 20, 40 …, up to 6,553),
+ * so the call is made while newRunId still collects type feedback. A call
+ * first made once the code inlining newRunId is optimised has no feedback:
+ * V8 compiled it as a bailout, and threw away the optimised code of the
+ * whole fire path (#decide) at the first refill, 6.5 s into a thousand
+ * fires a second.
  */
 function refillPool(): void {
-  randomFillSync(POOL);
-  for (let i = 0; i < POOL.length; i++) POOL[i] = CODES[(POOL[i] as number) & 31] as number;
+  poolEnd = poolEnd === 0 ? 100 : Math.min(POOL.length, poolEnd * 2);
+  const pool = POOL.subarray(0, poolEnd);
+  randomFillSync(pool);
+  for (let i = 0; i < poolEnd; i++) POOL[i] = CODES[(POOL[i] as number) & 31] as number;
   poolAt = 0;
 }
 

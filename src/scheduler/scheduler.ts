@@ -1,4 +1,4 @@
-import { parseSchedule, type Schedule } from "../cron/index.js";
+import { parseSchedule, primeRollovers, type Schedule } from "../cron/index.js";
 import { type SchedulerEvents, TypedEmitter } from "../events.js";
 import { refreshInheritedEnvironment } from "../executor/command.js";
 import { thisNode } from "../ids.js";
@@ -159,6 +159,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   async #start(): Promise<void> {
     // Children inherit the environment as it is now, plus their job's (as with crond).
     refreshInheritedEnvironment();
+    primeRollovers();
     const now = this.#clock.now();
     this.#startedAt = now;
     this.#lastWall = now;

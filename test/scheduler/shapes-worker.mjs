@@ -1,6 +1,8 @@
 // Child of shapes.test.ts: node --expose-gc --trace-deopt shapes-worker.mjs <compiled src dir>.
-// A thousand jobs fire each second on a manual clock until the fire path is
-// optimised; then a full GC, between marker lines, and more seconds.
+// A thousand jobs fire each second on a manual clock: a few seconds for the
+// fire path to be optimised, then a minute (across the first minute
+// rollover and nine refills of the run id pool), then a full GC, and more
+// seconds; marker lines between them.
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -53,6 +55,8 @@ async function seconds(n) {
   }
 }
 
+await seconds(4);
+console.log("=== warm");
 await seconds(60);
 console.log("=== full GC");
 globalThis.gc();
