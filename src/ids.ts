@@ -54,6 +54,50 @@ export function newRunId(now = Date.now()): string {
   );
 }
 
+/** ALPHABET's digit of each character code, or -1. */
+const DIGITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) DIGITS[ALPHABET.charCodeAt(i)] = i;
+
+/**
+ * An id of newRunId's form as two numbers (its time and its random half,
+ * 50 bits each, exact in a double): writes them to out[0] and out[1] and
+ * returns true, or returns false for an id of another form. The memory store
+ * keeps finished runs' ids so (see store/finished-runs.ts).
+ */
+export function runIdParts(id: string, out: Float64Array): boolean {
+  if (id.length !== 20) return false;
+  let time = 0;
+  let random = 0;
+  for (let i = 0; i < 10; i++) {
+    const a = id.charCodeAt(i);
+    const b = id.charCodeAt(i + 10);
+    const da = a < 128 ? (DIGITS[a] as number) : -1;
+    const db = b < 128 ? (DIGITS[b] as number) : -1;
+    if (da < 0 || db < 0) return false;
+    time = time * 32 + da;
+    random = random * 32 + db;
+  }
+  out[0] = time;
+  out[1] = random;
+  return true;
+}
+
+/** The id that runIdParts() took apart. */
+export function runIdFromParts(time: number, random: number): string {
+  const codes = ID_CODES;
+  let t = time;
+  let r = random;
+  for (let i = 9; i >= 0; i--) {
+    codes[i] = CODES[t % 32] as number;
+    codes[i + 10] = CODES[r % 32] as number;
+    t = Math.floor(t / 32);
+    r = Math.floor(r / 32);
+  }
+  return String.fromCharCode(...codes);
+}
+
+const ID_CODES = new Uint8Array(20);
+
 /** When a run id from newRunId() was made (epoch ms), or null for an id of another form. */
 export function runIdTime(id: string): number | null {
   if (id.length !== 20) return null;

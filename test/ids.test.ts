@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { newRunId, runIdTime } from "../src/ids.js";
+import { newRunId, runIdFromParts, runIdParts, runIdTime } from "../src/ids.js";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
@@ -38,5 +38,39 @@ describe("newRunId", () => {
     expect(runIdTime(newRunId(now))).toBe(now);
     expect(runIdTime("dead")).toBeNull();
     expect(runIdTime("ABCDEFGHIJKLMNOPQRST")).toBeNull();
+  });
+});
+
+describe("runIdParts and runIdFromParts", () => {
+  it("take an id of newRunId's form apart into two numbers and put it together again", () => {
+    const out = new Float64Array(2);
+    const ids = [
+      ...Array.from({ length: 2000 }, (_, i) => newRunId(Date.UTC(2026, 10, 26) + i * 7919)),
+      "00000000000000000000",
+      "zzzzzzzzzzzzzzzzzzzz",
+    ];
+    for (const id of ids) {
+      expect(runIdParts(id, out)).toBe(true);
+      expect(runIdFromParts(out[0] as number, out[1] as number)).toBe(id);
+    }
+    // The largest halves are 2^50 - 1: exact in a double.
+    runIdParts("zzzzzzzzzzzzzzzzzzzz", out);
+    expect([...out]).toEqual([2 ** 50 - 1, 2 ** 50 - 1]);
+  });
+
+  it("refuse ids of other forms and leave the output alone", () => {
+    const out = Float64Array.of(1, 2);
+    for (const id of [
+      "run-1",
+      "",
+      "0123456789abcdefghi",
+      "0123456789abcdefghij0",
+      "0123456789abcdefghiu",
+      "0123456789ABCDEFGHJK",
+      "0123456789abcdefgh\u00e9k",
+    ]) {
+      expect(runIdParts(id, out)).toBe(false);
+    }
+    expect([...out]).toEqual([1, 2]);
   });
 });

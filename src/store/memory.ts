@@ -11,6 +11,7 @@ import {
   storeClosed,
   TRIGGER_RETENTION_MS,
 } from "./query.js";
+import { NodeNames, RunRows } from "./run-rows.js";
 import type {
   JobPatch,
   RunPatch,
@@ -26,14 +27,14 @@ import type {
 // as it would be by a database, so a caller can never change a stored value
 // by mutating an object it holds.
 //
-// Runs are kept in a list per job, and those not finished also by id: a
-// scheduler claims and then updates a thousand runs a second, all of them
-// unfinished, and a map of every run by id (a million with the default
-// history) cost more than the rest of a claim and an update together. A
-// finished run is looked up by id by going through the lists. Run ids are
-// unique by construction (newRunId); a claim checks its id against the
-// unfinished runs and the rest of its batch, which is where a clash can come
-// from (a run claimed twice).
+// Runs are kept per job as rows of numbers (RunRows), which the GC does not
+// scan: a scheduler firing a thousand jobs a second keeps a million of them
+// with the default history, and as objects they cost more GC time than the
+// firing did. Unfinished runs are also known by id (they are patched as they
+// end); a finished run is looked up by id by going through the jobs' rows.
+// Run ids are unique by construction (newRunId); a claim checks its id
+// against the unfinished runs and the rest of its batch, which is where a
+// clash can come from (a run claimed twice).
 
 /** Newest first: slot, then attempt, then job id, all descending. */
 function newerFirst(a: Run, b: Run): number {
@@ -44,14 +45,38 @@ function newerFirst(a: Run, b: Run): number {
 
 const isUnfinished = (run: Run) => run.status === "running" || run.status === "queued";
 
+/** A run of a listing, not yet made into an object: its job's rows and its row. */
+interface Candidate {
+  rows: RunRows;
+  row: number;
+  slot: number;
+  attempt: number;
+}
+
+/** newerFirst on candidates. */
+function newerCandidate(a: Candidate, b: Candidate): number {
+  if (a.slot !== b.slot) return b.slot - a.slot;
+  if (a.attempt !== b.attempt) return b.attempt - a.attempt;
+  const x = a.rows.jobId;
+  const y = b.rows.jobId;
+  return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/** Whether a run of (slot, attempt, jobId) comes after `cursor` in newerFirst order. */
+function afterCursor(slot: number, attempt: number, jobId: string, cursor: Run): boolean {
+  if (slot !== cursor.scheduledAt) return slot < cursor.scheduledAt;
+  if (attempt !== cursor.attempt) return attempt < cursor.attempt;
+  return jobId < cursor.jobId;
+}
+
 export class MemoryStore implements Store {
   readonly kind = "memory";
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
-  /** Runs not finished (running, queued), by id. */
-  readonly #unfinished = new Map<string, Run>();
-  /** Runs of each job, oldest first (by slot, then attempt). */
-  readonly #runsOfJob = new Map<string, Run[]>();
+  /** The rows of each run not finished (running, queued), by id. */
+  readonly #unfinished = new Map<string, RunRows>();
+  readonly #runsOfJob = new Map<string, RunRows>();
+  readonly #nodes = new NodeNames();
   readonly #triggers = new Map<string, TriggerRequest>();
   #version = 0;
   #closed = false;
@@ -134,40 +159,28 @@ export class MemoryStore implements Store {
         this.#undoClaims(runs, won, i);
         throw idTaken(run.id);
       }
-      let list = this.#runsOfJob.get(run.jobId);
-      if (!list) {
-        list = [];
-        this.#runsOfJob.set(run.jobId, list);
-      }
-      // The job's runs are its claims, in slot order: the place a new one
-      // goes is where a run of the same slot and attempt would be. Claims
-      // nearly always come in slot order, so the search starts at the end.
-      let at = list.length;
-      let taken = false;
-      while (at > 0) {
-        const before = list[at - 1] as Run;
-        if (before.scheduledAt < run.scheduledAt) break;
-        if (before.scheduledAt === run.scheduledAt) {
-          if (before.attempt < run.attempt) break;
-          if (before.attempt === run.attempt) {
-            taken = true;
-            break;
-          }
-        }
-        at--;
-      }
+      const rows = this.#rows(run.jobId);
+      // A slot is claimed once per attempt: the job's kept runs are its claims.
+      const taken = rows.find(run.scheduledAt, run.attempt) >= 0;
       won[i] = !taken;
       if (taken) continue;
-      const stored = copyRun(run);
-      if (isUnfinished(stored)) this.#unfinished.set(run.id, stored);
+      rows.insert(run);
+      if (isUnfinished(run)) this.#unfinished.set(run.id, rows);
       else {
         finishedIds ??= new Set();
         finishedIds.add(run.id);
       }
-      if (at === list.length) list.push(stored);
-      else list.splice(at, 0, stored);
     }
     return won;
+  }
+
+  #rows(jobId: string): RunRows {
+    let rows = this.#runsOfJob.get(jobId);
+    if (rows === undefined) {
+      rows = new RunRows(jobId, this.#nodes);
+      this.#runsOfJob.set(jobId, rows);
+    }
+    return rows;
   }
 
   /** Takes back the first `count` claims of a batch. */
@@ -176,9 +189,9 @@ export class MemoryStore implements Store {
       if (!won[i]) continue;
       const run = runs[i] as Run;
       this.#unfinished.delete(run.id);
-      const list = this.#runsOfJob.get(run.jobId);
-      const at = list?.findIndex((r) => r.id === run.id) ?? -1;
-      if (list && at >= 0) list.splice(at, 1);
+      const rows = this.#runsOfJob.get(run.jobId);
+      const at = rows?.find(run.scheduledAt, run.attempt) ?? -1;
+      if (rows && at >= 0) rows.removeAt(at);
     }
   }
 
@@ -199,31 +212,39 @@ export class MemoryStore implements Store {
 
   /** Patches a stored run and keeps #unfinished up to date; false if there is no such run. */
   #update(id: string, patch: RunPatch): boolean {
-    const run = this.#find(id);
-    if (!run) return false;
-    applyPatch(run, patch);
-    if (isUnfinished(run)) this.#unfinished.set(id, run);
+    let rows = this.#unfinished.get(id);
+    let at = rows === undefined ? -1 : rows.indexOfId(id);
+    if (rows === undefined || at < 0) {
+      for (const candidate of this.#runsOfJob.values()) {
+        at = candidate.indexOfId(id);
+        if (at >= 0) {
+          rows = candidate;
+          break;
+        }
+      }
+      if (rows === undefined || at < 0) return false;
+    }
+    rows.patch(at, patch);
+    if (rows.unfinishedAt(at)) this.#unfinished.set(id, rows);
     else this.#unfinished.delete(id);
     return true;
   }
 
-  /** The stored run with this id: an unfinished one at once, a finished one by going through the lists. */
+  /** The stored run with this id (a copy): an unfinished one at once, a finished one by going through the jobs' rows. */
   #find(id: string): Run | undefined {
-    const run = this.#unfinished.get(id);
-    if (run !== undefined) return run;
-    for (const list of this.#runsOfJob.values()) {
-      // Newest first: a run looked up is more often a recent one.
-      for (let i = list.length - 1; i >= 0; i--) {
-        if ((list[i] as Run).id === id) return list[i];
-      }
+    const rows = this.#unfinished.get(id);
+    const at = rows?.indexOfId(id) ?? -1;
+    if (rows !== undefined && at >= 0) return rows.get(at);
+    for (const candidate of this.#runsOfJob.values()) {
+      const row = candidate.indexOfId(id);
+      if (row >= 0) return candidate.get(row);
     }
     return undefined;
   }
 
   async getRun(id: string): Promise<Run | null> {
     this.#open();
-    const run = this.#find(id);
-    return run ? { ...run } : null;
+    return this.#find(id) ?? null;
   }
 
   async listRuns(query?: RunQuery): Promise<Run[]> {
@@ -235,66 +256,60 @@ export class MemoryStore implements Store {
       if (!cursor) throw runNotFound(q.beforeId);
     }
     const statuses = q.statuses ? new Set(q.statuses) : undefined;
-    // A job's list, read from its end, is in the query's order (newest
+    // A job's rows, read from the end, are in the query's order (newest
     // first). So the page is among each job's first `limit` matching runs:
-    // those are gathered and sorted, not every run of every job (a million
-    // with the default history).
-    const lists =
-      q.jobId !== undefined ? [this.#runsOfJob.get(q.jobId) ?? []] : this.#runsOfJob.values();
-    const candidates: Run[] = [];
-    for (const list of lists) {
+    // those are gathered, sorted, and only the page made into objects.
+    const jobs =
+      q.jobId !== undefined
+        ? [this.#runsOfJob.get(q.jobId)].filter((rows) => rows !== undefined)
+        : this.#runsOfJob.values();
+    const candidates: Candidate[] = [];
+    for (const rows of jobs) {
       let taken = 0;
-      for (let i = list.length - 1; i >= 0 && taken < q.limit; i--) {
-        const run = list[i] as Run;
+      for (let row = rows.length - 1; row >= 0 && taken < q.limit; row--) {
+        const slot = rows.slotAt(row);
         // Slots only get earlier from here on.
-        if (q.from !== undefined && run.scheduledAt < q.from) break;
-        if (cursor && newerFirst(run, cursor) <= 0) continue;
-        if (statuses && !statuses.has(run.status)) continue;
-        if (q.to !== undefined && run.scheduledAt >= q.to) continue;
-        candidates.push(run);
+        if (q.from !== undefined && slot < q.from) break;
+        const attempt = rows.attemptAt(row);
+        if (cursor && !afterCursor(slot, attempt, rows.jobId, cursor)) continue;
+        if (statuses && !statuses.has(rows.statusAt(row))) continue;
+        if (q.to !== undefined && slot >= q.to) continue;
+        candidates.push({ rows, row, slot, attempt });
         taken++;
       }
     }
-    if (q.jobId === undefined) candidates.sort(newerFirst);
-    return candidates.slice(0, q.limit).map((run) => ({ ...run }));
+    if (q.jobId === undefined) candidates.sort(newerCandidate);
+    return candidates.slice(0, q.limit).map((c) => c.rows.get(c.row));
   }
 
   async lastSlot(jobId: string): Promise<number | null> {
     this.#open();
-    const list = this.#runsOfJob.get(jobId) ?? [];
-    for (let i = list.length - 1; i >= 0; i--) {
-      const run = list[i] as Run;
-      if (run.trigger === "schedule" || run.trigger === "catch-up") return run.scheduledAt;
+    const rows = this.#runsOfJob.get(jobId);
+    if (!rows) return null;
+    for (let row = rows.length - 1; row >= 0; row--) {
+      const trigger = rows.triggerAt(row);
+      if (trigger === "schedule" || trigger === "catch-up") return rows.slotAt(row);
     }
     return null;
   }
 
   async unfinishedRuns(node?: string): Promise<Run[]> {
     this.#open();
-    return [...this.#unfinished.values()]
-      .filter((run) => node === undefined || run.node === node)
-      .sort(newerFirst)
-      .reverse()
-      .map((run) => ({ ...run }));
+    const runs: Run[] = [];
+    for (const [id, rows] of this.#unfinished) {
+      const run = rows.get(rows.indexOfId(id));
+      if (node === undefined || run.node === node) runs.push(run);
+    }
+    return runs.sort(newerFirst).reverse();
   }
 
   async pruneRuns(jobId: string, keep: number): Promise<number> {
     this.#open();
     checkKeep(keep);
-    const list = this.#runsOfJob.get(jobId);
-    if (!list) return 0;
-    const cut = Math.max(0, list.length - keep);
-    const kept: Run[] = [];
-    let removed = 0;
-    list.forEach((run, i) => {
-      if (i < cut && !isUnfinished(run)) {
-        removed++;
-      } else {
-        kept.push(run);
-      }
-    });
-    this.#runsOfJob.set(jobId, kept);
-    return removed;
+    const rows = this.#runsOfJob.get(jobId);
+    if (!rows) return 0;
+    // The oldest runs beyond `keep` go, except unfinished ones.
+    return rows.pruneOldest(Math.max(0, rows.length - keep));
   }
 
   async requestTrigger(jobId: string): Promise<TriggerRequest> {
@@ -356,29 +371,6 @@ function idTaken(id: string): SchedulerError {
   return new SchedulerError("E_STORE", `run id "${id}" is already taken`, { id });
 }
 
-/** Field by field: one shape for every stored run, and faster than a spread. */
-function copyRun(run: Run): Run {
-  return {
-    id: run.id,
-    jobId: run.jobId,
-    scheduledAt: run.scheduledAt,
-    attempt: run.attempt,
-    trigger: run.trigger,
-    status: run.status,
-    reason: run.reason,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
-    exitCode: run.exitCode,
-    signal: run.signal,
-    pid: run.pid,
-    pidStartTime: run.pidStartTime,
-    node: run.node,
-    outputTail: run.outputTail,
-    outputBytes: run.outputBytes,
-    outputTruncated: run.outputTruncated,
-  };
-}
-
 const EMPTY_ENV: Record<string, string> = Object.freeze({});
 
 /**
@@ -430,25 +422,4 @@ function frozenTarget(t: JobTarget): JobTarget {
     default:
       return Object.freeze({ type: t.type, name: t.name });
   }
-}
-
-/**
- * Sets the fields of a patch on a stored run: only those a patch may set
- * (whatever else the object holds), and not those set to undefined, which
- * mean "leave as it is". Field by field: a loop over RUN_PATCH_KEYS reads
- * and writes by computed key, which cost most of an update (a test checks
- * this covers every key of the list).
- */
-export function applyPatch(run: Run, patch: RunPatch): void {
-  if (patch.status !== undefined) run.status = patch.status;
-  if (patch.reason !== undefined) run.reason = patch.reason;
-  if (patch.startedAt !== undefined) run.startedAt = patch.startedAt;
-  if (patch.finishedAt !== undefined) run.finishedAt = patch.finishedAt;
-  if (patch.exitCode !== undefined) run.exitCode = patch.exitCode;
-  if (patch.signal !== undefined) run.signal = patch.signal;
-  if (patch.pid !== undefined) run.pid = patch.pid;
-  if (patch.pidStartTime !== undefined) run.pidStartTime = patch.pidStartTime;
-  if (patch.outputTail !== undefined) run.outputTail = patch.outputTail;
-  if (patch.outputBytes !== undefined) run.outputBytes = patch.outputBytes;
-  if (patch.outputTruncated !== undefined) run.outputTruncated = patch.outputTruncated;
 }

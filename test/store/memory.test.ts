@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Job, Run } from "../../src/model.js";
-import { applyPatch, MemoryStore } from "../../src/store/memory.js";
+import { MemoryStore } from "../../src/store/memory.js";
+import { NodeNames, RunRows } from "../../src/store/run-rows.js";
 import { RUN_PATCH_KEYS, type Store } from "../../src/store/store.js";
 import { storeContract } from "./contract.js";
 import { makeJob, makeRun, T0 } from "./fixtures.js";
@@ -78,11 +79,19 @@ function listsOf(target: Job["target"]): string[][] {
 describe("memory store: runs", () => {
   it("a patch sets every field RUN_PATCH_KEYS lists, each on its own, and leaves undefined ones", () => {
     for (const key of RUN_PATCH_KEYS) {
+      const rows = new RunRows("a", new NodeNames());
       const run = makeRun("a", T0);
-      const before = { ...run };
-      const value = key === "status" ? "failed" : key === "outputTruncated" ? true : 7;
-      applyPatch(run, { [key]: value, ...(key === "reason" ? {} : { reason: undefined }) });
-      expect(run).toEqual({ ...before, [key]: value });
+      rows.insert(run);
+      const value =
+        key === "status"
+          ? "failed"
+          : key === "outputTruncated"
+            ? true
+            : ["reason", "signal", "pidStartTime", "outputTail"].includes(key)
+              ? "text"
+              : 7;
+      rows.patch(0, { [key]: value, ...(key === "reason" ? {} : { reason: undefined }) });
+      expect(rows.get(0)).toEqual({ ...run, [key]: value });
     }
   });
 
