@@ -66,7 +66,10 @@ export type RunStatus =
   | "skipped"
   | "missed";
 
-export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
+/** Every status, the two of unfinished runs first. */
+export const RUN_STATUSES: readonly RunStatus[] = [
+  "queued",
+  "running",
   "succeeded",
   "failed",
   "timed_out",
@@ -74,7 +77,9 @@ export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set([
   "abandoned",
   "skipped",
   "missed",
-]);
+];
+
+export const FINAL_STATUSES: ReadonlySet<RunStatus> = new Set(RUN_STATUSES.slice(2));
 
 /** Why a run exists. */
 export type RunTrigger = "schedule" | "catch-up" | "manual" | "retry" | "reboot";

@@ -1,5 +1,5 @@
 import { runIdFromParts, runIdParts } from "../ids.js";
-import type { Run, RunStatus, RunTrigger } from "../model.js";
+import { RUN_STATUSES, type Run, type RunStatus, type RunTrigger } from "../model.js";
 import type { RunPatch } from "./store.js";
 
 // The runs of one job in the memory store, as rows of numbers in one
@@ -28,17 +28,7 @@ interface Extras {
   outputTail: string | null;
 }
 
-const STATUSES: readonly RunStatus[] = [
-  "queued",
-  "running",
-  "succeeded",
-  "failed",
-  "timed_out",
-  "killed",
-  "abandoned",
-  "skipped",
-  "missed",
-];
+const STATUSES = RUN_STATUSES;
 const TRIGGERS: readonly RunTrigger[] = ["schedule", "catch-up", "manual", "retry", "reboot"];
 const STATUS_CODE = new Map(STATUSES.map((s, i) => [s, i]));
 const QUEUED = 0;
