@@ -2,21 +2,23 @@ import { runIdFromParts, runIdParts } from "../ids.js";
 import { RUN_STATUSES, type Run, type RunStatus, type RunTrigger } from "../model.js";
 import type { RunPatch } from "./store.js";
 
-// The runs of one job in the memory store, as rows of numbers in one
+// The finished runs of one job in the memory store, as rows of numbers in one
 // Float64Array rather than as objects.
 //
 // A scheduler keeps up to 1,000 runs per job (a million for a thousand jobs
 // firing every second). As objects, every one of them was copied by the
 // young-generation GC and then promoted, and marked again by every full GC
-// (683 ms for a million runs, in a heap of 283 MB). Numbers in an
+// (about 400 ms for a million runs, in a heap of 282 MB: see bench/memory-store.js). Numbers in an
 // ArrayBuffer are not scanned by the GC at all. A run is 96 bytes here; the
 // id is kept as its two 50-bit halves (see runIdParts), and the strings that
 // only some runs have (a reason, a signal, a pid's start time, the output's
 // tail, an id of another form) in a side table.
 //
-// Rows are kept in (scheduledAt, attempt) order, between #start and #end:
-// runs are claimed nearly in slot order, so a new row nearly always goes
-// last, and pruning drops rows from the front by moving #start.
+// The memory store keeps its finished runs here (unfinished ones stay
+// objects until they finish, see memory.ts). Rows are kept in (scheduledAt,
+// attempt) order, between #start and #end: runs finish nearly in slot order,
+// so a new row nearly always goes last, and pruning drops rows from the
+// front by moving #start.
 
 /** The rarer fields, for the runs that have any of them. */
 interface Extras {

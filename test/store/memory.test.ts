@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Job, Run } from "../../src/model.js";
-import { MemoryStore } from "../../src/store/memory.js";
+import { applyPatch, MemoryStore } from "../../src/store/memory.js";
 import { NodeNames, RunRows } from "../../src/store/run-rows.js";
 import { RUN_PATCH_KEYS, type Store } from "../../src/store/store.js";
 import { storeContract } from "./contract.js";
@@ -90,8 +90,13 @@ describe("memory store: runs", () => {
             : ["reason", "signal", "pidStartTime", "outputTail"].includes(key)
               ? "text"
               : 7;
-      rows.patch(0, { [key]: value, ...(key === "reason" ? {} : { reason: undefined }) });
+      const patch = { [key]: value, ...(key === "reason" ? {} : { reason: undefined }) };
+      // On a finished run's row, and on an unfinished run's object.
+      rows.patch(0, patch);
       expect(rows.get(0)).toEqual({ ...run, [key]: value });
+      const object = { ...run };
+      applyPatch(object, patch);
+      expect(object).toEqual({ ...run, [key]: value });
     }
   });
 
