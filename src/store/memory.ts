@@ -56,47 +56,74 @@ const earlier = (slotA: number, attemptA: number, slotB: number, attemptB: numbe
 
 /** The runs of one job. */
 class JobRuns {
-  /** Unfinished runs, oldest first: usually none or one. */
-  readonly open: Run[] = [];
+  /**
+   * Unfinished runs, oldest first: usually none or one, so the oldest is a
+   * field and the others an array made only when there are any (an array
+   * emptied and filled again each second gets a new backing store each time).
+   */
+  #first: Run | null = null;
+  #rest: Run[] | null = null;
   readonly done: RunRows;
 
   constructor(jobId: string, nodes: NodeNames) {
     this.done = new RunRows(jobId, nodes);
   }
 
+  /** The unfinished runs, oldest first. */
+  get open(): Run[] {
+    if (this.#first === null) return [];
+    return this.#rest === null ? [this.#first] : [this.#first, ...this.#rest];
+  }
+
   get length(): number {
-    return this.open.length + this.done.length;
+    return (this.#first === null ? 0 : 1 + (this.#rest?.length ?? 0)) + this.done.length;
   }
 
   /** Whether a run of (slot, attempt) is kept. */
   has(slot: number, attempt: number): boolean {
-    const open = this.open;
-    for (let i = 0; i < open.length; i++) {
-      const run = open[i] as Run;
-      if (run.scheduledAt === slot && run.attempt === attempt) return true;
+    const first = this.#first;
+    if (first !== null) {
+      if (first.scheduledAt === slot && first.attempt === attempt) return true;
+      const rest = this.#rest;
+      if (rest !== null) {
+        for (let i = 0; i < rest.length; i++) {
+          const run = rest[i] as Run;
+          if (run.scheduledAt === slot && run.attempt === attempt) return true;
+        }
+      }
     }
     return this.done.find(slot, attempt) >= 0;
   }
 
   addOpen(run: Run): void {
-    const open = this.open;
-    let at = open.length;
+    if (this.#first === null) {
+      this.#first = run;
+      return;
+    }
+    const all = this.open;
+    let at = all.length;
     while (at > 0) {
-      const prev = open[at - 1] as Run;
+      const prev = all[at - 1] as Run;
       if (!earlier(run.scheduledAt, run.attempt, prev.scheduledAt, prev.attempt)) break;
       at--;
     }
-    if (at === open.length) open.push(run);
-    else open.splice(at, 0, run);
+    all.splice(at, 0, run);
+    this.#first = all[0] as Run;
+    this.#rest = all.slice(1);
   }
 
   removeOpen(run: Run): void {
-    const open = this.open;
-    if (open[0] === run) open.shift();
-    else {
-      const at = open.indexOf(run);
-      if (at > 0) open.splice(at, 1);
+    if (this.#first === run) {
+      const rest = this.#rest;
+      this.#first = rest === null ? null : (rest.shift() as Run);
+      if (rest !== null && rest.length === 0) this.#rest = null;
+      return;
     }
+    const rest = this.#rest;
+    const at = rest === null ? -1 : rest.indexOf(run);
+    if (rest === null || at < 0) return;
+    rest.splice(at, 1);
+    if (rest.length === 0) this.#rest = null;
   }
 }
 

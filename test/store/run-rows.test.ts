@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { newRunId } from "../../src/ids.js";
-import type { Run } from "../../src/model.js";
+import { RUN_STATUSES, type Run } from "../../src/model.js";
 import { NodeNames, RunRows } from "../../src/store/run-rows.js";
 import { makeRun, T0 } from "./fixtures.js";
 
@@ -53,6 +53,22 @@ describe("RunRows (the memory store's runs as rows of numbers)", () => {
       T0 + 2000,
       3,
     ]);
+  });
+
+  it("keeps every status and every trigger", () => {
+    const rows = new RunRows("job", new NodeNames());
+    const statuses = RUN_STATUSES;
+    const triggers = ["schedule", "catch-up", "manual", "retry", "reboot"] as const;
+    const runs = statuses.flatMap((status, i) =>
+      triggers.map((trigger, k) => finished(T0 + (i * 10 + k) * 1000, { status, trigger })),
+    );
+    for (const run of runs) rows.insert(run);
+    expect(all(rows).map((r) => [r.status, r.trigger])).toEqual(
+      runs.map((r) => [r.status, r.trigger]),
+    );
+    expect(runs.map((_, i) => rows.unfinishedAt(i))).toEqual(
+      runs.map((r) => r.status === "running" || r.status === "queued"),
+    );
   });
 
   it("keeps (slot, attempt) order whatever order runs come in, and finds each place", () => {
