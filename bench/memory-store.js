@@ -3,7 +3,7 @@
 // costs the process: heap, and the pause of a full GC, which marks every
 // object on the heap.
 //
-// Ours keeps each job's runs as rows of numbers in one Float64Array
+// Ours keeps each job's finished runs as rows of numbers in one Float64Array
 // (src/store/run-rows.ts). The baseline is the same runs kept as plain
 // objects in an array per job, which is what a store of objects holds (ours
 // did, before): measured in the same process, and dropped before ours is.

@@ -62,7 +62,7 @@ for (let i = 0; i < ALPHABET.length; i++) DIGITS[ALPHABET.charCodeAt(i)] = i;
  * An id of newRunId's form as two numbers (its time and its random half,
  * 50 bits each, exact in a double): writes them to out[0] and out[1] and
  * returns true, or returns false for an id of another form. The memory store
- * keeps finished runs' ids so (see store/finished-runs.ts).
+ * keeps finished runs' ids so (see store/run-rows.ts).
  */
 export function runIdParts(id: string, out: Float64Array): boolean {
   if (id.length !== 20) return false;

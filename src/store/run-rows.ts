@@ -232,13 +232,6 @@ export class RunRows {
     this.#lastAttempt = n === 0 ? 0 : this.attemptAt(n - 1);
   }
 
-  /** Writes row i again from `run` (same slot and attempt: a patch). */
-  set(i: number, run: Run): void {
-    const r = (this.#start + i) * STRIDE;
-    this.#freeExtrasAt(this.#rows[r + EXTRAS] as number);
-    this.#write(this.#start + i, run);
-  }
-
   /** Sets the fields of a patch on row i; undefined ones are left as they are. */
   patch(i: number, patch: RunPatch): void {
     const rows = this.#rows;

@@ -132,15 +132,15 @@ describe("RunRows (the memory store's runs as rows of numbers)", () => {
     expect(all(rows).map((r) => r.scheduledAt)).toEqual([T0]);
   });
 
-  it("rewrites and removes a row, with the strings only some runs have", () => {
+  it("patches and removes a row, with the strings only some runs have", () => {
     const rows = new RunRows("job", new NodeNames());
     const runs = [0, 1, 2].map((i) => finished(T0 + i * 1000, { outputTail: `out ${i}` }));
     for (const run of runs) rows.insert(run);
-    rows.set(1, { ...(runs[1] as Run), outputTail: null, reason: "patched" });
+    rows.patch(1, { outputTail: null, reason: "patched" });
     expect(rows.get(1)).toEqual({ ...runs[1], outputTail: null, reason: "patched" });
     rows.removeAt(0);
     expect(all(rows)).toEqual([{ ...runs[1], outputTail: null, reason: "patched" }, runs[2]]);
-    rows.set(0, { ...(runs[1] as Run), outputTail: null, reason: null });
+    rows.patch(0, { reason: null });
     rows.insert(finished(T0 + 9000, { signal: "SIGTERM" }));
     expect(all(rows).map((r) => [r.reason, r.outputTail, r.signal])).toEqual([
       [null, null, null],
