@@ -103,3 +103,35 @@ export const systemClock: Clock = {
     else clearTimeout(handle.id as NodeJS.Timeout);
   },
 };
+
+/**
+ * Resolves at the first moment the wall clock reaches `wallMs` (as closely
+ * as the clock can aim), or `stepMs` later by the monotonic clock, whichever
+ * comes first: a wall clock stepped back while waiting (NTP, a manual
+ * change) must not hold the caller up until it has made up the step; the
+ * instant waited for has come by then, in real time.
+ */
+export function untilInstant(clock: Clock, wallMs: number, stepMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const delay = Math.max(0, wallMs - clock.now());
+    const deadline = clock.monotonic() + delay + stepMs;
+    if (clock.setTimerAt) {
+      const done = () => {
+        clock.clearTimer(precise);
+        clock.clearTimer(fallback);
+        resolve();
+      };
+      const precise = clock.setTimerAt(done, wallMs);
+      const fallback = clock.setTimer(done, delay + stepMs);
+      return;
+    }
+    // A plain timer can fire early: look at the wall clock, and wait again if so.
+    const check = () => {
+      const left = wallMs - clock.now();
+      const beyond = deadline - clock.monotonic();
+      if (left <= 0 || beyond <= 0) resolve();
+      else clock.setTimer(check, Math.min(left, beyond));
+    };
+    clock.setTimer(check, delay);
+  });
+}

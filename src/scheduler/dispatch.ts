@@ -6,7 +6,7 @@ import { newRunId } from "../ids.js";
 import type { Job, Run, RunStatus, RunTrigger } from "../model.js";
 import { latest } from "../shapes.js";
 import type { Store, TriggerRequest } from "../store/store.js";
-import type { Clock, TimerHandle } from "./clock.js";
+import { type Clock, type TimerHandle, untilInstant } from "./clock.js";
 import { type OverlapDecision, overlapDecision, retryDelay, storeBackoff } from "./due.js";
 import { Retention } from "./retention.js";
 import { RunWriter, type WriteWaiter } from "./run-writer.js";
@@ -34,6 +34,12 @@ export interface DispatcherDeps {
 /** Firings claimed and started first in a batch; each next chunk is CHUNK_GROWTH times larger. */
 export const FIRST_CHUNK = 16;
 export const CHUNK_GROWTH = 4;
+/**
+ * A batch claimed ahead of its instant waits for the wall clock to reach it,
+ * or at most this much longer by the timers' own time: the wall clock was
+ * stepped back meanwhile, and the slot has come in real time.
+ */
+const STEPPED_BACK_MS = 1000;
 
 /** What a running attempt tells its dispatcher; one object per dispatcher, not closures per run. */
 interface RunHooks {
@@ -312,7 +318,7 @@ export class Dispatcher {
    * chunks of `chunk` firings, then four times as many at a time.
    */
   async fireAll(firings: Firing[], chunk = FIRST_CHUNK): Promise<Array<Run | null>> {
-    const results = await this.#fireOnce(firings, chunk);
+    const results = await this.#fireOnce(firings, chunk, null);
     if (results !== null) return results;
     // Nothing was claimed (the store failed): try these slots again soon, late rather than lost.
     this.#later(() => this.fireAll(firings));
@@ -320,14 +326,49 @@ export class Dispatcher {
   }
 
   /** fireAll without the retry: null when the store failed and nothing was claimed. */
-  #fireOnce(firings: Firing[], chunk = FIRST_CHUNK): Promise<Array<Run | null> | null> {
+  #fireOnce(
+    firings: Firing[],
+    chunk: number,
+    startAt: number | null,
+  ): Promise<Array<Run | null> | null> {
     if (this.#stopping || firings.length === 0) return Promise.resolve(firings.map(() => null));
     // One at a time: overlap is decided before the claim and acted on after it,
     // so a second batch meanwhile (a trigger, a retried claim) must not see the job idle.
-    const turn = this.#firing.then(() => this.#decideClaimStart(firings, chunk));
+    const turn = this.#firing.then(() => this.#decideClaimStart(firings, chunk, startAt));
     this.#firing = turn.catch(() => {});
     return turn;
   }
+
+  /**
+   * Fires slots due at `startAt`, a moment from now: their runs are decided
+   * and claimed now, and start when the wall clock reaches it (as Quartz
+   * acquires its triggers ahead of their time). The start of a thousand
+   * runs due at once then waits for no claim, which on SQLite is most of the
+   * work of a fire. Nothing else is decided or claimed meanwhile: the next
+   * batch (a trigger request) waits for this one, and so do the scheduler's
+   * reloads, so a batch claimed ahead starts as if it had been decided at
+   * its instant. Except for one thing, which is why a job with runs going or
+   * queued is decided only at the instant: those runs may have ended by then.
+   */
+  async fireAt(firings: Firing[], startAt: number): Promise<void> {
+    const ahead: Firing[] = [];
+    const atStart: Firing[] = [];
+    for (const f of firings) {
+      const runs = this.#runsOf(f.state);
+      const busy = runs.active + runs.queue.length > 0 && f.state.job.overlap !== "allow";
+      (busy ? atStart : ahead).push(f);
+    }
+    if (ahead.length > 0) {
+      if ((await this.#fireOnce(ahead, FIRST_CHUNK, startAt)) === null)
+        this.#later(() => this.fireAll(ahead));
+    } else if (atStart.length > 0) {
+      await untilInstant(this.#deps.clock, startAt, STEPPED_BACK_MS);
+    }
+    if (atStart.length > 0) await this.fireAll(atStart);
+  }
+
+  /** When the last batch claimed ahead of its instant had all its runs claimed (monotonic ms), for the scheduler's lead. */
+  claimedAheadAt = 0;
 
   /** Decides the overlap of firings[from, to) into runs and decisions; a job's earlier firings in the batch count as active. */
   #decide(
@@ -337,8 +378,11 @@ export class Dispatcher {
     from: number,
     to: number,
     batch: number,
+    startAt: number | null,
   ): void {
-    const now = this.#deps.clock.now();
+    // Runs claimed ahead are made as of their instant.
+    const now =
+      startAt === null ? this.#deps.clock.now() : Math.max(startAt, this.#deps.clock.now());
     for (let i = from; i < to; i++) {
       const f = firings[i] as Firing;
       const job = f.state.job;
@@ -362,7 +406,11 @@ export class Dispatcher {
     }
   }
 
-  async #decideClaimStart(firings: Firing[], chunk: number): Promise<Array<Run | null> | null> {
+  async #decideClaimStart(
+    firings: Firing[],
+    chunk: number,
+    startAt: number | null,
+  ): Promise<Array<Run | null> | null> {
     if (this.#stopping) return firings.map(() => null);
     // Decided, claimed and started in chunks of 16, 64, 256 …: the first runs
     // of a thousand due at once start after 16 claims, not after a thousand (a
@@ -370,57 +418,88 @@ export class Dispatcher {
     // chunks: each commit writes the pages of the runs' indexes again.
     // Overlap is decided chunk by chunk, in order: firings of one job in this
     // batch count as active (JobRuns.busy, counted per batch: no map per batch).
+    // Claimed ahead of `startAt`, chunks are started once it has come: all
+    // at once if the claims were done by then, else as they are done.
+    const { clock } = this.#deps;
     const n = firings.length;
     const batch = ++this.#batch;
     const runs: Run[] = new Array(n);
     const decisions: OverlapDecision[] = new Array(n);
+    const won: boolean[] = new Array(n);
     const results: Array<Run | null> = new Array(n).fill(null);
+    /** Firings before these are claimed; started, queued or skipped. */
+    let claimed = 0;
+    let acted = 0;
+    /** The store failed: these are tried again soon, late rather than lost. */
+    let rest: Firing[] | null = null;
     for (let from = 0, size = chunk; from < n; from += size, size *= CHUNK_GROWTH) {
       const to = Math.min(n, from + size);
-      this.#decide(firings, runs, decisions, from, to, batch);
-      const won = await this.#claim(from === 0 && to === n ? runs : runs.slice(from, to));
-      if (won === null) {
+      this.#decide(firings, runs, decisions, from, to, batch, startAt);
+      const chunkWon = await this.#claim(from === 0 && to === n ? runs : runs.slice(from, to));
+      if (chunkWon === null) {
         if (from === 0) return null;
-        // The store failed after part of the batch was claimed and started:
-        // the rest is tried again soon, late rather than lost.
-        const rest = firings.slice(from);
-        this.#later(() => this.fireAll(rest));
-        return results;
+        rest = firings.slice(from);
+        break;
       }
-      if (this.#stopping) {
-        // Shutdown began during the claim: what was won is recorded, not started,
-        // and so is the rest of the batch, claimed now.
-        this.#decide(firings, runs, decisions, to, n, batch);
-        const rest = to < n ? await this.#claim(runs.slice(to)) : [];
-        const closing: Array<Promise<void>> = [];
-        for (let i = from; i < n; i++) {
-          if (!(i < to ? won[i - from] : rest?.[i - to])) continue;
-          const run = runs[i] as Run;
-          results[i] = run;
-          if (decisions[i] === "skip") this.#emitRun("run:skipped", run);
-          else closing.push(this.#notStarted(run));
-        }
-        await Promise.all(closing);
-        return results;
+      for (let k = 0; k < chunkWon.length; k++) won[from + k] = chunkWon[k] as boolean;
+      claimed = to;
+      if (this.#stopping) break;
+      if (startAt === null || clock.now() >= startAt) {
+        this.#act(firings, runs, decisions, won, acted, to, results, startAt);
+        acted = to;
       }
-      this.#act(firings, runs, decisions, won, from, results);
+    }
+    if (startAt !== null) {
+      this.claimedAheadAt = clock.monotonic();
+      if (acted < claimed && !this.#stopping) await untilInstant(clock, startAt, STEPPED_BACK_MS);
+    }
+    if (this.#stopping) {
+      // Shutdown began during the claim (or the wait): what was won is
+      // recorded, not started, and so is the rest of the batch, claimed now.
+      if (rest === null && claimed < n) {
+        this.#decide(firings, runs, decisions, claimed, n, batch, startAt);
+        const more = await this.#claim(runs.slice(claimed));
+        for (let k = 0; more !== null && k < more.length; k++)
+          won[claimed + k] = more[k] as boolean;
+        if (more !== null) claimed = n;
+      }
+      const closing: Array<Promise<void>> = [];
+      for (let i = acted; i < claimed; i++) {
+        if (!won[i]) continue;
+        const run = runs[i] as Run;
+        results[i] = run;
+        if (decisions[i] === "skip") this.#emitRun("run:skipped", run);
+        else closing.push(this.#notStarted(run));
+      }
+      await Promise.all(closing);
+      return results;
+    }
+    if (acted < claimed) this.#act(firings, runs, decisions, won, acted, claimed, results, startAt);
+    if (rest !== null) {
+      const again = rest;
+      this.#later(() => this.fireAll(again));
     }
     return results;
   }
 
-  /** Starts, queues or skips the claimed runs firings[from …], as decided; `won` says which were claimed. */
+  /**
+   * Starts, queues or skips the claimed runs firings[from, to), as decided;
+   * `won` says which were claimed. Runs claimed ahead of `startAt` start now.
+   */
   #act(
     firings: Firing[],
     runs: Run[],
     decisions: OverlapDecision[],
     won: boolean[],
     from: number,
+    to: number,
     results: Array<Run | null>,
+    startAt: number | null,
   ): void {
     let queued = false;
-    for (let k = 0; k < won.length; k++) {
-      if (!won[k]) continue;
-      const i = from + k;
+    const now = startAt === null ? 0 : this.#deps.clock.now();
+    for (let i = from; i < to; i++) {
+      if (!won[i]) continue;
       const run = runs[i] as Run;
       results[i] = run;
       const f = firings[i] as Firing;
@@ -438,14 +517,15 @@ export class Dispatcher {
           const reason = `replaced by the run of ${new Date(f.slot).toISOString()} (overlap "replace")`;
           for (const a of jobRuns.list()) this.#stop(a, reason);
         }
+        if (startAt !== null) run.startedAt = now;
         this.#launch(f.state, run);
       }
     }
     // A queued run whose predecessor lost its claim to another node starts now.
     if (queued) {
-      for (let k = 0; k < won.length; k++) {
-        if (won[k] && decisions[from + k] === "queue") {
-          this.#startQueued(this.#runsOf((firings[from + k] as Firing).state));
+      for (let i = from; i < to; i++) {
+        if (won[i] && decisions[i] === "queue") {
+          this.#startQueued(this.#runsOf((firings[i] as Firing).state));
         }
       }
     }
@@ -467,7 +547,11 @@ export class Dispatcher {
       const slot = request.requestedAt + i;
       if (state.schedule.match(slot)) continue;
       tries++;
-      const fired = await this.#fireOnce([{ state, slot, attempt: 1, trigger: "manual" }]);
+      const fired = await this.#fireOnce(
+        [{ state, slot, attempt: 1, trigger: "manual" }],
+        FIRST_CHUNK,
+        null,
+      );
       if (fired === null) {
         // The store failed: this request again later (not the next slot, which would run it twice).
         this.#later(() => this.#runTrigger(request, jobs));

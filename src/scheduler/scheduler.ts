@@ -13,6 +13,10 @@ import type { JobFunction, Runner } from "./runner.js";
 
 /** How often a scheduler polls a store that also tells it of changes. */
 const WATCHED_POLL_MS = 5000;
+/** The lead (see SchedulerOptions.claimAheadMs) grows to at most this. */
+const MAX_LEAD_MS = 1000;
+/** A timer can fire this much early: a wake-up for a lead this much short of it still claims ahead. */
+const TIMER_SLACK_MS = 2;
 
 export interface SchedulerOptions {
   store: Store;
@@ -34,6 +38,13 @@ export interface SchedulerOptions {
   keepRuns?: number;
   /** At most this many missed slots of one job are recorded one by one. Default 1000. */
   maxCatchUp?: number;
+  /**
+   * How long before an instant the runs due at it are decided and claimed,
+   * so that they start on the dot instead of after their claims: at least
+   * this, and twice as long as claiming took the last times (up to 1 s).
+   * 0: at the instant. Default 10 ms.
+   */
+  claimAheadMs?: number;
   /** A difference between wall and monotonic time larger than this is a clock step. Default 2 s. */
   jumpThresholdMs?: number;
   random?: () => number;
@@ -102,6 +113,8 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   #lastMono = 0;
   #startedAt = 0;
   #lastGen = 0;
+  /** How long before the next instant the loop wakes up to claim its runs (0: at it). */
+  #lead: number;
 
   constructor(options: SchedulerOptions) {
     super();
@@ -110,6 +123,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.node = options.node ?? thisNode();
+    this.#lead = options.claimAheadMs ?? 10;
     this.#dispatch = new Dispatcher({
       store: options.store,
       runner: options.runner,
@@ -430,19 +444,45 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
   }
 
   async #processDue(): Promise<void> {
+    const key = this.#heap.peekKey();
+    if (key !== undefined && key <= this.#clock.now()) await this.#take(this.#clock.now(), null);
+    // Then the next instant, if it is within the lead: claimed now, started on the dot.
+    const next = this.#heap.peekKey();
     const now = this.#clock.now();
-    // Handed on in chunks of 16, 64, 256 …, each fired before the next is
-    // collected: the first of a thousand jobs due at once start after 16 are
-    // taken off the heap, not after a thousand.
+    if (
+      this.#lead > 0 &&
+      next !== undefined &&
+      next > now &&
+      next - now <= this.#lead + TIMER_SLACK_MS
+    ) {
+      const began = this.#clock.monotonic();
+      await this.#take(next, next);
+      // Twice what claiming took, so that the next batch of this size is claimed in time.
+      const took = this.#dispatch.claimedAheadAt - began;
+      const floor = this.#options.claimAheadMs ?? 10;
+      this.#lead = Math.min(MAX_LEAD_MS, Math.max(floor, 2 * took, this.#lead * 0.9));
+    }
+  }
+
+  /**
+   * Takes the heap's entries due by `upTo` and fires them: at once when
+   * `startAt` is null, else (they are due at `startAt`, a moment from now)
+   * claimed now and started at that instant.
+   */
+  async #take(upTo: number, startAt: number | null): Promise<void> {
+    // At once, they are handed on in chunks of 16, 64, 256 …, each fired
+    // before the next is collected: the first of a thousand jobs due at once
+    // start after 16 are taken off the heap, not after a thousand. Ahead of
+    // their instant, all are collected first: none of them starts earlier.
     let firings: Firing[] = [];
     let missed: Run[] = [];
     let chunk = FIRST_CHUNK;
     for (
       let key = this.#heap.peekKey();
-      key !== undefined && key <= now;
+      key !== undefined && key <= upTo;
       key = this.#heap.peekKey()
     ) {
-      if (firings.length >= chunk) {
+      if (startAt === null && firings.length >= chunk) {
         await this.#fire(missed, firings, chunk);
         firings = [];
         missed = [];
@@ -459,7 +499,7 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
       } else if (state.gen === entry.gen) {
         this.#collectDue(
           state,
-          now,
+          upTo,
           entry.jitter,
           firings,
           missed,
@@ -469,7 +509,11 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
         );
       }
     }
-    await this.#fire(missed, firings, chunk);
+    if (startAt === null) await this.#fire(missed, firings, chunk);
+    else {
+      if (missed.length > 0) await this.#dispatch.recordMissed(missed);
+      if (firings.length > 0) await this.#dispatch.fireAt(firings, startAt);
+    }
   }
 
   /** Records the missed slots, then fires the due ones (claimed `chunk` at first, then more at a time). */
@@ -490,9 +534,15 @@ export class Scheduler extends TypedEmitter<SchedulerEvents> {
     const key = this.#heap.peekKey();
     if (key === undefined) return;
     const wake = () => this.#wake();
+    // With a lead, the wake-up need not be precise: the runs start at their
+    // instant, which the dispatcher waits for after claiming them.
+    const at = this.#lead > 0 ? null : this.#clock.setTimerAt?.(wake, key);
     this.#timer =
-      this.#clock.setTimerAt?.(wake, key) ??
-      this.#clock.setTimer(wake, Math.min(Math.max(0, key - this.#clock.now()), MAX_TIMER_MS));
+      at ??
+      this.#clock.setTimer(
+        wake,
+        Math.min(Math.max(0, key - this.#lead - this.#clock.now()), MAX_TIMER_MS),
+      );
   }
 
   #schedulePoll(): void {
