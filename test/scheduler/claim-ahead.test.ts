@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Harness, harness, makeJob, T0 } from "./helpers.js";
+import { failNext, type Harness, harness, makeJob, T0 } from "./helpers.js";
 
 // The runs due at an instant are decided and claimed a lead before it
 // (claimAheadMs, 10 ms by default), and start when the wall clock reaches it.
@@ -127,5 +127,30 @@ describe("claiming ahead of the instant", () => {
     await h.clock.advanceTo(T0 + 2 * MIN);
     expect(await h.runs("a")).toHaveLength(0);
     expect(h.runner.calls).toHaveLength(0);
+  });
+
+  it("claims the whole instant in one transaction; if it fails, every slot runs a moment late, once", async () => {
+    const h = track(harness());
+    for (let i = 0; i < 40; i++)
+      await h.store.createJob(makeJob({ id: `j${i}`, schedule: "* * * * *" }));
+    await h.scheduler.start();
+    const claimRuns = h.store.claimRuns.bind(h.store);
+    const sizes: number[] = [];
+    h.store.claimRuns = (runs) => {
+      sizes.push(runs.length);
+      return claimRuns(runs);
+    };
+    failNext(h.store, "claimRuns");
+    await h.clock.advanceTo(T0 + MIN);
+    expect(h.runner.calls).toHaveLength(0);
+    await h.clock.advance(1000);
+    expect(h.runner.calls).toHaveLength(40);
+    expect(new Set(h.runner.calls.map((c) => c.attempt.jobId)).size).toBe(40);
+    expect(
+      (await h.runs()).every((r) => r.scheduledAt === T0 + MIN && r.status === "succeeded"),
+    ).toBe(true);
+    await h.clock.advanceTo(T0 + 2 * MIN);
+    expect(sizes.slice(-1)).toEqual([40]);
+    expect(h.runner.calls).toHaveLength(80);
   });
 });

@@ -208,7 +208,7 @@ describe("many slots due at once, claimed in chunks", () => {
   });
 
   it("a store failure after the first chunk: those runs go on, the rest run a moment later, each slot once", async () => {
-    const h = track(harness());
+    const h = track(harness({ claimAheadMs: 0 }));
     const ids = await fortyJobs(h);
     await h.scheduler.start();
     const claimRuns = h.store.claimRuns.bind(h.store);
