@@ -15,7 +15,7 @@ import type { JobFunction, Runner } from "./runner.js";
 const WATCHED_POLL_MS = 5000;
 /** The lead (see SchedulerOptions.claimAheadMs) grows to at most this. */
 const MAX_LEAD_MS = 1000;
-/** A timer can fire this much early: a wake-up for a lead this much short of it still claims ahead. */
+/** Timers fire up to this much early: an instant this much beyond the lead is still claimed ahead, not re-armed for. */
 const TIMER_SLACK_MS = 2;
 
 export interface SchedulerOptions {

@@ -77,7 +77,7 @@ const SLOT = 0;
 const ATTEMPT = 1;
 const ID_TIME = 2;
 const ID_RANDOM = 3;
-/** status | trigger << 4 | outputTruncated << 8 */
+/** status | trigger << 4 | outputTruncated << 8 | (outputTail is "") << 9 */
 const CODES = 4;
 const STARTED = 5;
 const FINISHED = 6;
@@ -88,6 +88,13 @@ const NODE = 10;
 /** Index into #extras, or -1. */
 const EXTRAS = 11;
 const STRIDE = 12;
+const TRUNCATED = 256;
+/**
+ * The output tail is "" (a function's run, a command that printed nothing):
+ * most runs, so it is a bit, not an entry in the side table, which would
+ * otherwise hold an object for every run, live for as long as the run is kept.
+ */
+const EMPTY_TAIL = 512;
 
 const FIRST_ROWS = 8;
 /** runIdParts' output. */
@@ -208,9 +215,9 @@ export class RunRows {
       pid: orNull(rows[r + PID] as number),
       pidStartTime: extras?.pidStartTime ?? null,
       node: this.#nodes.name(rows[r + NODE] as number),
-      outputTail: extras?.outputTail ?? null,
+      outputTail: extras?.outputTail ?? ((codes & EMPTY_TAIL) !== 0 ? "" : null),
       outputBytes: rows[r + OUTPUT_BYTES] as number,
-      outputTruncated: (codes & 256) !== 0,
+      outputTruncated: (codes & TRUNCATED) !== 0,
     };
   }
 
@@ -239,14 +246,19 @@ export class RunRows {
     let codes = rows[r + CODES] as number;
     if (patch.status !== undefined) codes = (codes & ~15) | statusCode(patch.status);
     if (patch.outputTruncated !== undefined)
-      codes = patch.outputTruncated ? codes | 256 : codes & ~256;
+      codes = patch.outputTruncated ? codes | TRUNCATED : codes & ~TRUNCATED;
+    const { reason, signal, pidStartTime } = patch;
+    let { outputTail } = patch;
+    if (outputTail !== undefined) {
+      codes = outputTail === "" ? codes | EMPTY_TAIL : codes & ~EMPTY_TAIL;
+      if (outputTail === "") outputTail = null;
+    }
     rows[r + CODES] = codes;
     if (patch.startedAt !== undefined) rows[r + STARTED] = num(patch.startedAt);
     if (patch.finishedAt !== undefined) rows[r + FINISHED] = num(patch.finishedAt);
     if (patch.exitCode !== undefined) rows[r + EXIT_CODE] = num(patch.exitCode);
     if (patch.pid !== undefined) rows[r + PID] = num(patch.pid);
     if (patch.outputBytes !== undefined) rows[r + OUTPUT_BYTES] = patch.outputBytes;
-    const { reason, signal, pidStartTime, outputTail } = patch;
     let extras = this.#extrasOf(r);
     if (
       extras === null &&
@@ -291,6 +303,11 @@ export class RunRows {
   #unfinished(row: number): boolean {
     const status = (this.#rows[row * STRIDE + CODES] as number) & 15;
     return status === QUEUED || status === RUNNING;
+  }
+
+  /** How many rows have an entry in the side table. */
+  get withExtras(): number {
+    return this.#extras.length - this.#freeExtras.length;
   }
 
   #extrasOf(r: number): Extras | null {
@@ -362,7 +379,11 @@ export class RunRows {
     rows[r + ID_TIME] = canonical ? (PARTS[0] as number) : Number.NaN;
     rows[r + ID_RANDOM] = canonical ? (PARTS[1] as number) : Number.NaN;
     rows[r + CODES] =
-      statusCode(run.status) | (triggerCode(run.trigger) << 4) | (run.outputTruncated ? 256 : 0);
+      statusCode(run.status) |
+      (triggerCode(run.trigger) << 4) |
+      (run.outputTruncated ? TRUNCATED : 0) |
+      (run.outputTail === "" ? EMPTY_TAIL : 0);
+    const outputTail = run.outputTail === "" ? null : run.outputTail;
     rows[r + STARTED] = num(run.startedAt);
     rows[r + FINISHED] = num(run.finishedAt);
     rows[r + EXIT_CODE] = num(run.exitCode);
@@ -375,13 +396,13 @@ export class RunRows {
       run.reason !== null ||
       run.signal !== null ||
       run.pidStartTime !== null ||
-      run.outputTail !== null
+      outputTail !== null
     ) {
       const extras = this.#newExtras(r, canonical ? null : run.id);
       extras.reason = run.reason;
       extras.signal = run.signal;
       extras.pidStartTime = run.pidStartTime;
-      extras.outputTail = run.outputTail;
+      extras.outputTail = outputTail;
     }
   }
 

@@ -148,4 +148,24 @@ describe("RunRows (the memory store's runs as rows of numbers)", () => {
       [null, null, "SIGTERM"],
     ]);
   });
+
+  it('keeps an empty output tail ("", most runs) without an entry in the side table, and tells it from none', () => {
+    const rows = new RunRows("job", new NodeNames());
+    const plain = { pidStartTime: null, outputTail: "" };
+    const runs = [
+      finished(T0, plain),
+      finished(T0 + 1000, { ...plain, outputTail: null }),
+      finished(T0 + 2000, { ...plain, reason: "why" }),
+    ];
+    for (const run of runs) rows.insert(run);
+    expect(all(rows)).toEqual(runs);
+    expect(rows.withExtras).toBe(1); // the reason's
+    rows.patch(0, { outputTail: "text" });
+    rows.patch(1, { outputTail: "" });
+    rows.patch(2, { outputTail: null });
+    expect(all(rows).map((r) => r.outputTail)).toEqual(["text", "", null]);
+    rows.patch(0, { outputTail: "" });
+    expect(all(rows).map((r) => r.outputTail)).toEqual(["", "", null]);
+    expect(rows.get(2).reason).toBe("why");
+  });
 });
