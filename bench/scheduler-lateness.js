@@ -25,6 +25,11 @@ const worker = new URL("./lib/scheduler-lateness-worker.js", import.meta.url).pa
 
 const ROWS = [
   { key: "setTimeout", library: "setTimeout", label: "bare `setTimeout` (baseline)" },
+  {
+    key: "sqlite-floor",
+    library: "setTimeout+sqlite",
+    label: "bare `setTimeout` + the same rows by bare better-sqlite3 (SQLite floor)",
+  },
   { key: "ours", library: "ours", store: "memory", label: "ours, memory store" },
   { key: "ours-sqlite", library: "ours", store: "sqlite", label: "ours, SQLite store" },
   ...PEERS.map((p) => ({ key: p, library: p, label: `${p} ${versionOf(p)}` })),
@@ -146,6 +151,14 @@ function report(stats, failures, load) {
     ratioGoal("p99 lateness vs bare setTimeout (SQLite store)", sqlite, bare, "p99Median", 1.5, ms),
     ratioGoal("CPU per second vs bare setTimeout (memory store)", ours, bare, "cpuMedian", 2, ms),
     ratioGoal("CPU per second vs bare setTimeout (SQLite store)", sqlite, bare, "cpuMedian", 2, ms),
+    ratioGoal(
+      "CPU per second vs the SQLite floor: bare setTimeout and the same rows written by bare better-sqlite3 (SQLite store)",
+      sqlite,
+      stats.get("sqlite-floor"),
+      "cpuMedian",
+      1.25,
+      ms,
+    ),
     {
       name: "p99 lateness better than every peer (memory store)",
       target: "below the best peer's p99",
@@ -184,6 +197,14 @@ function report(stats, failures, load) {
     `Peers: croner \`new Cron(expr, fn)\`, node-cron \`schedule(expr, fn)\`, cron`,
     "`CronJob.from({ cronTime, onTick, start: true })`, toad-scheduler `addCronJob(new CronJob(…))` (croner",
     "inside). Their console warnings about late fires are counted, not printed.",
+    "",
+    "Ours claims the runs due at an instant a little before it (10 ms, more when claiming took longer:",
+    "see docs/scheduling.md, Timing) and starts them when the wall clock reaches it, so its lateness",
+    "is the time to call the thousand functions, not to claim them first. The SQLite floor is what the",
+    "durable part of a fire costs at the least: bare timers as above, plus, 20 ms before each second, the",
+    "1,000 claims of that second inserted with better-sqlite3 itself into the store's own schema (WAL,",
+    "synchronous NORMAL) in one transaction, and after the calls their outcomes in another. Its lateness",
+    "is not a goal (its timers wait for its writes); its CPU is what our SQLite store's CPU is compared with.",
     "",
     `The machine's load average was ${load.toFixed(1)} when the scenario started (${os.cpus().length} cores):`,
     "lateness is wall-clock time, so load from elsewhere shows in every row; compare rows, not runs.",

@@ -47,6 +47,8 @@ export default async function lateness({ library, jobs, seconds, store, warmupS 
   let stop;
   if (library === "setTimeout") {
     stop = bareTimers(jobs, record);
+  } else if (library === "setTimeout+sqlite") {
+    stop = await bareTimersWritingSqlite(jobs, record);
   } else {
     const contender = await CONTENDERS[library]({ store });
     for (let j = 0; j < jobs; j++)
@@ -115,7 +117,7 @@ export default async function lateness({ library, jobs, seconds, store, warmupS 
 }
 
 /** One timer per job per second, each aimed at the next whole second after its last one. */
-function bareTimers(jobs, record) {
+function bareTimers(jobs, record, firstSlot = Math.floor(Date.now() / 1000) * 1000 + 1000) {
   const timers = new Array(jobs);
   let stopped = false;
   const arm = (job, slot) => {
@@ -125,11 +127,88 @@ function bareTimers(jobs, record) {
       arm(job, slot + 1000);
     }, slot - Date.now());
   };
-  const firstSlot = Math.floor(Date.now() / 1000) * 1000 + 1000;
   for (let j = 0; j < jobs; j++) arm(j, firstSlot);
   return () => {
     stopped = true;
     for (const t of timers) clearTimeout(t);
+  };
+}
+
+/**
+ * The floor of the SQLite store's work: bare timers as above, and the rows
+ * a fire must write, written with better-sqlite3 itself into the same
+ * schema (WAL, synchronous NORMAL, as the store opens it): 20 ms before each
+ * second, its 1,000 claims in one transaction; after the calls, their
+ * outcomes in another.
+ */
+async function bareTimersWritingSqlite(jobs, record) {
+  const { default: Database } = await import("better-sqlite3");
+  const { MIGRATIONS } = await import("../../dist/store/sqlite/migrations.js");
+  const { newRunId } = await import("../../dist/ids.js");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = mkdtempSync(join(tmpdir(), "cron-scheduler-bench-floor-"));
+  const db = new Database(join(dir, "floor.db"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  for (const m of MIGRATIONS) db.exec(m.sql);
+  const claim = db.prepare(
+    "INSERT INTO runs (id, job_id, scheduled_at, attempt, trigger_type, status, reason, started_at, " +
+      "finished_at, exit_code, signal, pid, pid_start_time, node, output_tail, output_bytes, output_truncated) " +
+      "VALUES (?, ?, ?, 1, 'schedule', 'running', NULL, ?, NULL, NULL, NULL, NULL, NULL, 'bench', NULL, 0, 0) " +
+      "ON CONFLICT (job_id, scheduled_at, attempt) DO NOTHING",
+  );
+  const finish = db.prepare(
+    "UPDATE runs SET status = 'succeeded', finished_at = ?, exit_code = NULL, output_tail = '', output_bytes = 0 WHERE id = ?",
+  );
+  const ids = new Array(jobs);
+  const done = [];
+  let flushing = false;
+  const claimAll = db.transaction((slot) => {
+    for (let j = 0; j < jobs; j++) {
+      ids[j] = newRunId(slot);
+      claim.run(ids[j], `job-${j}`, slot, slot);
+    }
+  });
+  const finishAll = db.transaction((now) => {
+    for (const id of done) finish.run(now, id);
+  });
+  let stopped = false;
+  let claimer = null;
+  const armClaims = (slot) => {
+    claimer = setTimeout(
+      () => {
+        if (stopped) return;
+        claimAll(slot);
+        armClaims(slot + 1000);
+      },
+      slot - 20 - Date.now(),
+    );
+  };
+  const firstSlot = Math.floor(Date.now() / 1000) * 1000 + 1000;
+  armClaims(firstSlot);
+  const stopTimers = bareTimers(
+    jobs,
+    (job, slot) => {
+      record(job, slot);
+      done.push(ids[job]);
+      if (flushing) return;
+      flushing = true;
+      setImmediate(() => {
+        finishAll(Date.now());
+        done.length = 0;
+        flushing = false;
+      });
+    },
+    firstSlot,
+  );
+  return () => {
+    stopped = true;
+    clearTimeout(claimer);
+    stopTimers();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
   };
 }
 
