@@ -13,6 +13,7 @@ export interface JobContext {
 /** A registered in-process job: resolve to succeed, throw or reject to fail. */
 export type JobFunction = (ctx: JobContext) => unknown;
 
+/** Given to onStart, and valid during that call only (one object may be filled in for every call): copy what is kept. */
 export interface StartInfo {
   /** null for an in-process function. */
   pid: number | null;

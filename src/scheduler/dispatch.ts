@@ -649,7 +649,8 @@ export class Dispatcher {
   async #claim(runs: Run[]): Promise<boolean[] | null> {
     if (runs.length === 0) return [];
     try {
-      const won = await this.#deps.store.claimRuns(runs);
+      // Handed over: every change the dispatcher makes to a run it writes.
+      const won = await this.#deps.store.claimRuns(runs, true);
       this.#failures = 0;
       return won;
     } catch (error) {
@@ -800,7 +801,10 @@ export class Dispatcher {
     next.run.startedAt = now;
     // Active from this moment: a slot due while the write is under way must see it.
     // The writer keeps order, so this write lands before the run's outcome.
-    this.#writer.write(next.run.id, { status: "running", startedAt: now });
+    // The run is its own patch: the memory store keeps this very object
+    // (claimRuns' handOver), which may have ended by the time the write is
+    // applied, and a patch of "running" would then undo its end.
+    this.#writer.write(next.run.id, next.run);
     this.#launch(current, next.run);
   }
 }

@@ -226,12 +226,13 @@ export class MemoryStore implements Store {
     return this.#claimAll([run])[0] === true;
   }
 
-  async claimRuns(runs: Run[]): Promise<boolean[]> {
+  async claimRuns(runs: Run[], handOver = false): Promise<boolean[]> {
     this.#open();
-    return this.#claimAll(runs);
+    return this.#claimAll(runs, handOver);
   }
 
-  #claimAll(runs: Run[]): boolean[] {
+  /** `handOver`: the unfinished runs are kept as they are, not copied (see Store.claimRuns). */
+  #claimAll(runs: Run[], handOver = false): boolean[] {
     // All or nothing, like the SQLite transaction: an id that is taken
     // (stored, or twice in this batch) undoes what the batch inserted.
     const won: boolean[] = new Array(runs.length);
@@ -249,7 +250,7 @@ export class MemoryStore implements Store {
       won[i] = !taken;
       if (taken) continue;
       if (isUnfinished(run)) {
-        const stored = copyRun(run);
+        const stored = handOver ? run : copyRun(run);
         this.#unfinished.set(run.id, stored);
         list.addOpen(stored);
       } else {
@@ -292,10 +293,13 @@ export class MemoryStore implements Store {
     if (!this.#update(id, patch)) throw runNotFound(id);
   }
 
-  async updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number> {
+  async updateRuns(
+    updates: Array<{ id: string; patch: RunPatch }>,
+    count = updates.length,
+  ): Promise<number> {
     this.#open();
     let applied = 0;
-    for (let i = 0; i < updates.length; i++) {
+    for (let i = 0; i < count; i++) {
       const update = updates[i] as { id: string; patch: RunPatch };
       if (this.#update(update.id, update.patch)) applied++;
     }

@@ -113,16 +113,24 @@ export interface Store {
    * claimRun for many runs in one transaction (the slots due at one instant,
    * the missed slots of a downtime): one commit instead of one per run.
    * Returns, per run in order, whether this caller won it.
+   *
+   * `handOver`: the caller gives the run objects to the store, which may keep
+   * them rather than copies (the memory store does, until a run finishes).
+   * The caller then writes (updateRuns) every change it makes to such a run,
+   * and each patch it writes must agree with the object as it is when the
+   * patch is applied: the run itself, or fields that no longer change (the
+   * scheduler: each fire's run was otherwise copied once more).
    */
-  claimRuns(runs: Run[]): Promise<boolean[]>;
+  claimRuns(runs: Run[], handOver?: boolean): Promise<boolean[]>;
   /** Throws E_RUN_NOT_FOUND if there is no such run. */
   updateRun(id: string, patch: RunPatch): Promise<void>;
   /**
    * Several updates in one transaction, applied in order (the scheduler
    * batches the writes of one moment). Runs that no longer exist (pruned)
-   * are passed over; returns how many updates applied.
+   * are passed over; returns how many updates applied. Only the first
+   * `count` (default all) are applied: the scheduler's writer reuses its arrays.
    */
-  updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number>;
+  updateRuns(updates: Array<{ id: string; patch: RunPatch }>, count?: number): Promise<number>;
   getRun(id: string): Promise<Run | null>;
   listRuns(query?: RunQuery): Promise<Run[]>;
   /** The latest slot (scheduledAt) of any run of the job with trigger "schedule" or "catch-up", or null. */

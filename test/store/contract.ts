@@ -322,6 +322,22 @@ export function storeContract(name: string, harness: StoreHarness): void {
         expect(await store.updateRuns([])).toBe(0);
       });
 
+      it("applies only the first `count` updates of a batch", async () => {
+        const store = await open();
+        const a = makeRun("a", T0);
+        const b = makeRun("b", T0);
+        await store.claimRuns([a, b]);
+        const updates = [
+          { id: a.id, patch: { status: "succeeded" as const, finishedAt: T0 + 5 } },
+          { id: b.id, patch: { status: "failed" as const, finishedAt: T0 + 5 } },
+        ];
+        expect(await store.updateRuns(updates, 1)).toBe(1);
+        expect((await store.getRun(a.id))?.status).toBe("succeeded");
+        expect(await store.getRun(b.id)).toEqual(b);
+        expect(await store.updateRuns(updates, 0)).toBe(0);
+        expect(await store.getRun(b.id)).toEqual(b);
+      });
+
       async function history(store: Store): Promise<Run[]> {
         // Three jobs, slots every minute, some sharing slots, retries, statuses.
         const runs: Run[] = [];

@@ -116,4 +116,29 @@ describe("memory store: runs", () => {
     await store.updateRun((runs[1] as Run).id, { status: "running" });
     expect((await store.unfinishedRuns()).map((r) => r.jobId)).toEqual(["a", "b", "c"]);
   });
+
+  it("copies claimed runs, unless they are handed over: then it keeps the object until the run finishes", async () => {
+    const store = new MemoryStore({ now: () => T0 });
+    const copied = makeRun("a", T0);
+    const kept = makeRun("b", T0);
+    await store.claimRuns([copied], false);
+    await store.claimRuns([kept], true);
+    const pid = copied.pid;
+    copied.pid = 7;
+    kept.pid = 7;
+    expect((await store.getRun(copied.id))?.pid).toBe(pid);
+    expect((await store.getRun(kept.id))?.pid).toBe(7);
+    // What getRun hands out is a copy all the same.
+    const got = (await store.getRun(kept.id)) as Run;
+    got.reason = "changed by a reader";
+    expect((await store.getRun(kept.id))?.reason).toBe(kept.reason);
+    // The run written as its own patch finishes it; later changes to the object no longer reach the store.
+    kept.status = "succeeded";
+    kept.finishedAt = T0 + 5;
+    expect(await store.updateRuns([{ id: kept.id, patch: kept }])).toBe(1);
+    const reason = kept.reason;
+    kept.reason = "after it finished";
+    expect(await store.getRun(kept.id)).toEqual({ ...kept, reason });
+    expect((await store.unfinishedRuns()).map((r) => r.jobId)).toEqual(["a"]);
+  });
 });

@@ -149,7 +149,8 @@ export class SqliteStore implements Store {
     return this.#do(() => this.#claimStatement().run(runValues(run)).changes === 1);
   }
 
-  async claimRuns(runs: Run[]): Promise<boolean[]> {
+  /** `handOver` changes nothing here: the rows are written at once. */
+  async claimRuns(runs: Run[], _handOver = false): Promise<boolean[]> {
     if (runs.length === 0) return this.#do(() => []);
     return this.#immediate(() => {
       const insert = this.#claimStatement();
@@ -162,11 +163,17 @@ export class SqliteStore implements Store {
     if (changes === 0) throw runNotFound(id);
   }
 
-  async updateRuns(updates: Array<{ id: string; patch: RunPatch }>): Promise<number> {
-    if (updates.length === 0) return this.#do(() => 0);
+  async updateRuns(
+    updates: Array<{ id: string; patch: RunPatch }>,
+    count = updates.length,
+  ): Promise<number> {
+    if (count === 0) return this.#do(() => 0);
     return this.#immediate(() => {
       let applied = 0;
-      for (const { id, patch } of updates) applied += this.#applyRunPatch(id, patch) > 0 ? 1 : 0;
+      for (let i = 0; i < count; i++) {
+        const { id, patch } = updates[i] as { id: string; patch: RunPatch };
+        applied += this.#applyRunPatch(id, patch) > 0 ? 1 : 0;
+      }
       return applied;
     });
   }
