@@ -732,14 +732,9 @@ export class Dispatcher {
     run.pid = info.pid;
     run.pidStartTime = info.pidStartTime;
     run.startedAt = info.startedAt;
-    // The claim recorded the start already; only a pid is news.
-    if (info.pid !== null) {
-      this.#writer.write(run.id, {
-        pid: info.pid,
-        pidStartTime: info.pidStartTime,
-        startedAt: info.startedAt,
-      });
-    }
+    // The claim recorded the start already; only a pid is news. The run is
+    // its own patch: the memory store finds a handed-over run by its job.
+    if (info.pid !== null) this.#writer.write(run.id, run);
     this.#emitRun("run:started", run);
   }
 

@@ -113,6 +113,18 @@ class JobRuns {
     this.#rest = all.slice(1);
   }
 
+  /** The unfinished run with this id, if it is one of this job's. */
+  openById(id: string): Run | undefined {
+    const first = this.#first;
+    if (first === null) return undefined;
+    if (first.id === id) return first;
+    const rest = this.#rest;
+    if (rest !== null) {
+      for (let i = 0; i < rest.length; i++) if ((rest[i] as Run).id === id) return rest[i];
+    }
+    return undefined;
+  }
+
   removeOpen(run: Run): void {
     if (this.#first === run) {
       const rest = this.#rest;
@@ -157,7 +169,15 @@ export class MemoryStore implements Store {
   readonly kind = "memory";
   readonly #now: () => number;
   readonly #jobs = new Map<string, Job>();
-  /** Runs not finished (running, queued), by id. */
+  /**
+   * Runs not finished (running, queued), by id, except those handed over
+   * (claimRuns): a thousand entries added and deleted each second made the
+   * map rehash into new tables over and over, which cost a fire more CPU
+   * than anything else the store does. Every unfinished run is also in its
+   * job's JobRuns; a handed-over one is found there, through the job a
+   * patch names (the scheduler writes the run itself) or else by going
+   * through the jobs.
+   */
   readonly #unfinished = new Map<string, Run>();
   readonly #runsOfJob = new Map<string, JobRuns>();
   readonly #nodes = new NodeNames();
@@ -240,18 +260,23 @@ export class MemoryStore implements Store {
     let finishedIds: Set<string> | null = null;
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i] as Run;
-      if (this.#unfinished.has(run.id) || finishedIds?.has(run.id)) {
+      const list = this.#runs(run.jobId);
+      // Handed-over runs are not indexed by id: one of another job is not seen here (see Store.claimRuns).
+      if (
+        this.#unfinished.has(run.id) ||
+        finishedIds?.has(run.id) ||
+        list.openById(run.id) !== undefined
+      ) {
         this.#undoClaims(runs, won, i);
         throw idTaken(run.id);
       }
-      const list = this.#runs(run.jobId);
       // A slot is claimed once per attempt: the job's kept runs are its claims.
       const taken = list.has(run.scheduledAt, run.attempt);
       won[i] = !taken;
       if (taken) continue;
       if (isUnfinished(run)) {
         const stored = handOver ? run : copyRun(run);
-        this.#unfinished.set(run.id, stored);
+        if (!handOver) this.#unfinished.set(run.id, stored);
         list.addOpen(stored);
       } else {
         finishedIds ??= new Set();
@@ -277,7 +302,7 @@ export class MemoryStore implements Store {
       if (!won[i]) continue;
       const run = runs[i] as Run;
       const list = this.#runsOfJob.get(run.jobId);
-      const stored = this.#unfinished.get(run.id);
+      const stored = this.#unfinished.get(run.id) ?? list?.openById(run.id);
       if (stored !== undefined) {
         this.#unfinished.delete(run.id);
         list?.removeOpen(stored);
@@ -308,11 +333,12 @@ export class MemoryStore implements Store {
 
   /** Patches a stored run, moving it between the unfinished and the finished; false if there is no such run. */
   #update(id: string, patch: RunPatch): boolean {
-    const open = this.#unfinished.get(id);
+    const indexed = this.#unfinished.get(id);
+    const open = indexed ?? this.#handedOver(id, (patch as Partial<Run>).jobId);
     if (open !== undefined) {
-      applyPatch(open, patch);
+      if (patch !== open) applyPatch(open, patch);
       if (!isUnfinished(open)) {
-        this.#unfinished.delete(id);
+        if (indexed !== undefined) this.#unfinished.delete(id);
         const list = this.#runsOfJob.get(open.jobId) as JobRuns;
         list.removeOpen(open);
         list.done.insert(open);
@@ -334,9 +360,25 @@ export class MemoryStore implements Store {
     return false;
   }
 
+  /**
+   * The unfinished handed-over run with this id: among the runs of the job
+   * `jobId` when a patch names one, else (or if not there) of every job.
+   */
+  #handedOver(id: string, jobId: unknown): Run | undefined {
+    if (typeof jobId === "string") {
+      const run = this.#runsOfJob.get(jobId)?.openById(id);
+      if (run !== undefined) return run;
+    }
+    for (const list of this.#runsOfJob.values()) {
+      const run = list.openById(id);
+      if (run !== undefined) return run;
+    }
+    return undefined;
+  }
+
   /** The stored run with this id (a copy): an unfinished one at once, a finished one by going through the jobs' rows. */
   #find(id: string): Run | undefined {
-    const run = this.#unfinished.get(id);
+    const run = this.#unfinished.get(id) ?? this.#handedOver(id, undefined);
     if (run !== undefined) return copyRun(run);
     for (const list of this.#runsOfJob.values()) {
       const at = list.done.indexOfId(id);
@@ -421,7 +463,8 @@ export class MemoryStore implements Store {
 
   async unfinishedRuns(node?: string): Promise<Run[]> {
     this.#open();
-    return [...this.#unfinished.values()]
+    return [...this.#runsOfJob.values()]
+      .flatMap((list) => list.open)
       .filter((run) => node === undefined || run.node === node)
       .sort(newerFirst)
       .reverse()

@@ -119,7 +119,10 @@ export interface Store {
    * The caller then writes (updateRuns) every change it makes to such a run,
    * and each patch it writes must agree with the object as it is when the
    * patch is applied: the run itself, or fields that no longer change (the
-   * scheduler: each fire's run was otherwise copied once more).
+   * scheduler: each fire's run was otherwise copied once more). Their ids
+   * must be unique by their making (newRunId): the memory store does not
+   * index handed-over runs by id, and finds them fastest when the patch
+   * names the job (is the run itself).
    */
   claimRuns(runs: Run[], handOver?: boolean): Promise<boolean[]>;
   /** Throws E_RUN_NOT_FOUND if there is no such run. */
